@@ -1,0 +1,2 @@
+"""dlkit.np.activations."""
+__all__ = []

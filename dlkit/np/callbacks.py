@@ -1,0 +1,2 @@
+"""dlkit.np.callbacks."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Functional core: attention forward/backward."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Functional core: conv forward/backward."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Functional core: dense forward/backward."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Functional core: normalization forward/backward."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Functional core: pooling forward/backward."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Functional core: rnn forward/backward."""
+__all__ = []

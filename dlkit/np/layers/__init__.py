@@ -1,0 +1,12 @@
+"""dlkit.np layers: Keras names, arguments, defaults and weight layout; hand-written backward."""
+from dlkit.np.base import Layer
+from dlkit.np.layers.core import *  # noqa: F401,F403
+from dlkit.np.layers.conv import *  # noqa: F401,F403
+from dlkit.np.layers.pooling import *  # noqa: F401,F403
+from dlkit.np.layers.normalization import *  # noqa: F401,F403
+from dlkit.np.layers.embedding import *  # noqa: F401,F403
+from dlkit.np.layers.recurrent import *  # noqa: F401,F403
+from dlkit.np.layers.lstm import *  # noqa: F401,F403
+from dlkit.np.layers.gru import *  # noqa: F401,F403
+from dlkit.np.layers.attention import *  # noqa: F401,F403
+from dlkit.np.layers.transformer import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""Layers: attention (see module docstring once written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Layers: conv (see module docstring once written)."""
+__all__ = []

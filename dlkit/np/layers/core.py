@@ -1,0 +1,2 @@
+"""Layers: core (see module docstring once written)."""
+__all__ = []

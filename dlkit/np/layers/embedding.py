@@ -1,0 +1,2 @@
+"""Layers: embedding (see module docstring once written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Layers: gru (see module docstring once written)."""
+__all__ = []

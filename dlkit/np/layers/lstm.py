@@ -1,0 +1,2 @@
+"""Layers: lstm (see module docstring once written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Layers: normalization (see module docstring once written)."""
+__all__ = []

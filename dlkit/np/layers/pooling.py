@@ -1,0 +1,2 @@
+"""Layers: pooling (see module docstring once written)."""
+__all__ = []

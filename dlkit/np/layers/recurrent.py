@@ -1,0 +1,2 @@
+"""Layers: recurrent (see module docstring once written)."""
+__all__ = []

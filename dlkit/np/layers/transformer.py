@@ -1,0 +1,2 @@
+"""Layers: transformer (see module docstring once written)."""
+__all__ = []

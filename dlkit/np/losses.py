@@ -1,0 +1,2 @@
+"""dlkit.np.losses."""
+__all__ = []

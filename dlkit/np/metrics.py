@@ -1,0 +1,2 @@
+"""dlkit.np.metrics."""
+__all__ = []

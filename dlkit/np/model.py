@@ -1,0 +1,2 @@
+"""dlkit.np.model."""
+__all__ = []

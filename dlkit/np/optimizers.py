@@ -1,0 +1,2 @@
+"""dlkit.np.optimizers."""
+__all__ = []

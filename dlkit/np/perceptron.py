@@ -1,0 +1,2 @@
+"""dlkit.np.perceptron."""
+__all__ = []

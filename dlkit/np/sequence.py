@@ -1,0 +1,2 @@
+"""dlkit.np.sequence."""
+__all__ = []

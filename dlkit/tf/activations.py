@@ -1,0 +1,2 @@
+"""dlkit.tf.activations."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""dlkit.tf.device."""
+__all__ = []

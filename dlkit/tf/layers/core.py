@@ -1,0 +1,2 @@
+"""TensorFlow mirror of dlkit.np.layers.core."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""TensorFlow mirror of dlkit.np.layers.pooling."""
+__all__ = []

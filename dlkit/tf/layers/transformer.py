@@ -1,0 +1,2 @@
+"""TensorFlow mirror of dlkit.np.layers.transformer."""
+__all__ = []

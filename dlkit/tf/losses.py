@@ -1,0 +1,2 @@
+"""dlkit.tf.losses."""
+__all__ = []
