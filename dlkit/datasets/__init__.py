@@ -1,1 +1,11 @@
-"""dlkit.datasets."""
+"""dlkit.datasets: small offline data sets (synthetic 2-D problems, curves, series, sklearn digits)
+and download-once loaders for MNIST / Fashion-MNIST. Never imports TensorFlow."""
+from .synthetic import *  # noqa: F401,F403
+from .synthetic import __all__ as _synthetic_all
+from .digits import *  # noqa: F401,F403
+from .digits import __all__ as _digits_all
+from .download import DatasetDownloadError, get_cache_dir  # noqa: F401
+from .mnist import *  # noqa: F401,F403
+from .mnist import __all__ as _mnist_all
+
+__all__ = [*_synthetic_all, *_digits_all, *_mnist_all, "DatasetDownloadError", "get_cache_dir"]
