@@ -7,5 +7,7 @@ from .digits import __all__ as _digits_all
 from .download import DatasetDownloadError, get_cache_dir  # noqa: F401
 from .mnist import *  # noqa: F401,F403
 from .mnist import __all__ as _mnist_all
+from .sequences import *  # noqa: F401,F403
+from .sequences import __all__ as _sequences_all
 
-__all__ = [*_synthetic_all, *_digits_all, *_mnist_all, "DatasetDownloadError", "get_cache_dir"]
+__all__ = [*_synthetic_all, *_digits_all, *_mnist_all, *_sequences_all, "DatasetDownloadError", "get_cache_dir"]

@@ -1,0 +1,77 @@
+"""Benchmark: LSTM(128, return_sequences=True) forward+backward on a 64 x 50 x 32 float32 batch,
+dlkit.np versus TensorFlow CPU (stock Keras layer and dlkit.tf layer, each under tf.function with
+GradientTape). dlkit.np is timed with the default BLAS thread pool and with one BLAS thread (the
+per-step GEMMs are small, so one thread often wins, especially on a busy machine). Prints a Markdown table of median times and the dlkit.np / Keras ratio.
+
+Run: python benchmarks/bench_lstm.py [--repeats 30]
+"""
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+
+def _median_ms(fn, repeats, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1000 * float(np.median(times))
+
+
+def main(repeats=30, batch=64, steps=50, features=32, units=128):
+    import dlkit.np.layers as npl
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, steps, features)).astype(np.float32)
+    dy = rng.standard_normal((batch, steps, units)).astype(np.float32)
+
+    layer = npl.LSTM(units, return_sequences=True)
+    layer(x)
+
+    def np_step():
+        layer(x, training=True)
+        layer.backward(dy)
+
+    from threadpoolctl import threadpool_limits
+    rows = [("dlkit.np (NumPy, default BLAS threads)", _median_ms(np_step, repeats))]
+    with threadpool_limits(limits=1, user_api="blas"):
+        rows.append(("dlkit.np (NumPy, 1 BLAS thread)", _median_ms(np_step, repeats)))
+
+    import keras
+    import tensorflow as tf
+    import dlkit.tf.layers as tfl
+    xt, dyt = tf.constant(x), tf.constant(dy)
+    for label, tf_layer in (("Keras LSTM (TF CPU)", keras.layers.LSTM(units, return_sequences=True)),
+                            ("dlkit.tf LSTM (tf.scan)", tfl.LSTM(units, return_sequences=True))):
+        tf_layer.build((None, steps, features))
+        tf_layer.set_weights(layer.get_weights())
+
+        @tf.function
+        def tf_step(xx, dd, tf_layer=tf_layer):
+            with tf.GradientTape() as tape:
+                tape.watch(xx)
+                loss = tf.reduce_sum(tf_layer(xx) * dd)
+            return tape.gradient(loss, [xx] + tf_layer.trainable_weights)
+
+        rows.append((label, _median_ms(lambda f=tf_step: [g.numpy() for g in f(xt, dyt)], repeats)))
+
+    ref = rows[2][1]
+    print(f"LSTM({units}, return_sequences=True), input {batch}x{steps}x{features} float32, "
+          f"forward+backward, median of {repeats} runs, threads: {os.cpu_count()} cores")
+    print("| implementation | time (ms) | ratio to Keras |")
+    print("|---|---:|---:|")
+    for name, ms in rows:
+        print(f"| {name} | {ms:.1f} | {ms / ref:.2f} |")
+    return rows
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeats", type=int, default=30)
+    main(repeats=p.parse_args().repeats)
