@@ -4,6 +4,7 @@
 >>> model = dnp.Sequential([dnp.layers.Dense(16, activation="relu"), dnp.layers.Dense(1)])
 """
 from dlkit.np import activations, initializers, losses, optimizers, callbacks, metrics, layers, functional
+from dlkit.np import regularizers, schedules
 from dlkit.np.random import set_seed
 from dlkit.np.model import *  # noqa: F401,F403  (Sequential)
 from dlkit.np.callbacks import *  # noqa: F401,F403  (History, EarlyStopping)

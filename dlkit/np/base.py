@@ -5,13 +5,23 @@ weights from ``x.shape``. ``dx = layer.backward(dy)`` returns the gradient with 
 the last forward call and fills ``layer.grads``. ``layer.params`` holds all weights in Keras order
 (trainable and non-trainable), keyed by Keras weight names; ``layer.grads`` holds the trainable ones.
 """
-import itertools
+import collections
+import re
 
 import numpy as np
 
 from dlkit.np import initializers
 
-_ids = itertools.count()
+_name_counts = collections.Counter()
+
+
+def _unique_name(cls_name):
+    """Keras-style default names: dense, dense_1, ...; Conv2D -> conv2d, SimpleRNN -> simple_rnn."""
+    base = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
+    base = re.sub("([a-z])([A-Z])", r"\1_\2", base).lower()
+    n = _name_counts[base]
+    _name_counts[base] += 1
+    return base if n == 0 else f"{base}_{n}"
 
 
 class Layer:
@@ -22,7 +32,7 @@ class Layer:
         if self.dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}: dtype must be a float type such as 'float32' or "
                             f"'float64', got {dtype!r}")
-        self.name = name or f"{type(self).__name__.lower()}_{next(_ids)}"
+        self.name = name or _unique_name(type(self).__name__)
         self.trainable = trainable
         self.params = {}
         self.grads = {}
