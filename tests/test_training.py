@@ -294,3 +294,22 @@ def test_metrics_accuracy_resolution():
     assert metrics.resolve_accuracy(np.zeros((4, 3)), np.zeros((4, 3))) == "categorical"
     assert metrics.accuracy(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.2]])) == pytest.approx(1 / 3)
     assert metrics.accuracy(np.eye(3), np.eye(3)[[0, 2, 2]]) == pytest.approx(2 / 3)
+
+
+def test_fit_skips_first_input_gradient_only_inside_fit():
+    """fit skips dL/dx of the first trainable layer (nobody needs it) and restores it afterwards."""
+    dnp.set_seed(3)
+    x = np.random.default_rng(3).normal(size=(64, 5)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    model = dnp.Sequential([dnp.layers.Flatten(), dnp.layers.Dense(4, activation="tanh"), dnp.layers.Dense(2)])
+    model.compile(dnp.optimizers.SGD(0.1), dnp.losses.SparseCategoricalCrossentropy(from_logits=True))
+    calls = []
+    first_dense = model.layers[1]
+    original = first_dense.backward
+    first_dense.backward = lambda dy: calls.append(first_dense.input_gradient) or original(dy)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert calls == [False, False]
+    assert all(layer.input_gradient for layer in model.layers)
+    out = model(x[:3], training=True)
+    dx = model.backward(np.ones_like(out))
+    assert dx.shape == (3, 5) and np.all(np.isfinite(dx))

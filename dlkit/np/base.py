@@ -40,6 +40,8 @@ class Layer:
         self.built = False
         self.input_shape = None
         self._cache = None
+        # False when nothing upstream needs dL/dx (first layer in fit): backward may skip that product
+        self.input_gradient = True
 
     # -- building ---------------------------------------------------------------------------------
     def build(self, input_shape):

@@ -163,9 +163,20 @@ class Sequential:
         ``verbose``: 0 silent, 1 one progress bar per epoch, 2 one line per epoch. Raises
         FloatingPointError as soon as the loss becomes nan or inf.
         """
-        with U.blas_limit():
-            return self._fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-                             shuffle, initial_epoch)
+        try:
+            with U.blas_limit():
+                return self._fit(x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                                 validation_data, shuffle, initial_epoch)
+        finally:
+            for layer in self._layers:
+                layer.input_gradient = True
+
+    def _backprop_layers(self):
+        """Layers to run backward through in fit, last first: none below the first trainable layer,
+        which is told that nobody needs its input gradient (as Keras skips it too)."""
+        first = next((i for i, layer in enumerate(self._layers) if layer.trainable_names), 0)
+        self._layers[first].input_gradient = False
+        return self._layers[first:][::-1]
 
     def _fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
              initial_epoch):
@@ -192,7 +203,7 @@ class Sequential:
                                             {"verbose": verbose, "epochs": epochs, "steps": steps})
         reg_layers = self._regularized_layers()
         layers, loss_fn, opt, metrics = self._layers, self.loss, self.optimizer, self.metrics
-        rev = layers[::-1]
+        rev = None
         rng = get_rng()
         self.stop_training = False
         cbs.call("on_train_begin", None)
@@ -226,6 +237,8 @@ class Sequential:
                             f"smaller learning_rate (current: {opt.learning_rate:g}), scaled inputs, or "
                             f"gradient clipping (e.g. clipnorm=1.0)")
                     dy = loss_fn.backward()
+                    if rev is None:
+                        rev = self._backprop_layers()
                     for layer in rev:
                         dy = layer.backward(dy)
                     opt.apply_gradients([p for layer in layers for p in layer.parameters()])

@@ -196,11 +196,12 @@ def conv2d_forward(x, w, b=None, strides=1, padding="valid", workspace=None):
     return out.reshape(N, Ho, Wo, F), (x.shape, w, cols, (sh, sw), pads, b is not None, workspace)
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, need_dx=True):
     """Backward of :func:`conv2d_forward`.
 
     Inputs: dout (N, Ho, Wo, F); cache from the forward pass.
-    Returns (dx, dw, db): dx (N, H, W, C), dw (kh, kw, C, F), db (F,) (None without a bias).
+    Returns (dx, dw, db): dx (N, H, W, C) (None if ``need_dx`` is False), dw (kh, kw, C, F), db (F,)
+    (None without a bias).
 
     dw = cols.T @ dout2d (one product). For dx, one product ``dcolsT = w2 @ dout2d.T`` gives, for each
     kernel tap (p, q), the gradient of every shifted input copy as a (C, N, Ho, Wo) block; col2im adds
@@ -217,6 +218,8 @@ def conv2d_backward(dout, cache):
     Hp, Wp = H + pt + pb, W + pl + pr
     with _blas_threads_for(cols.size * F):
         dw = (cols.T @ d2).reshape(kh, kw, C, F)
+        if not need_dx:
+            return None, dw, db
         if sh == sw == 1:
             dx = _col2im_stride1(dout, w2, ws, (N, C, Hp, Wp, Ho, Wo, kh, kw))
         else:

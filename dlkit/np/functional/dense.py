@@ -18,8 +18,10 @@ def dense_forward(x, W, b=None):
     return out.reshape(x.shape[:-1] + (W.shape[1],)), (x, W, b)
 
 
-def dense_backward(dout, cache):
+def dense_backward(dout, cache, need_dx=True):
     """Gradients of the affine map. dout (N, ..., M) -> (dx (N, ..., D), dW (D, M), db (M,) or None).
+
+    ``need_dx=False`` skips dx (returned as None) when nothing upstream needs it.
 
     With X (N', D) and dY (N', M) the flattened input and upstream gradient:
     # dL/dX = dY W^T
@@ -29,7 +31,7 @@ def dense_backward(dout, cache):
     x, W, b = cache
     x2 = x.reshape(-1, x.shape[-1])
     d2 = dout.reshape(-1, W.shape[1])
-    dx = (d2 @ W.T).reshape(x.shape)
+    dx = (d2 @ W.T).reshape(x.shape) if need_dx else None
     dW = x2.T @ d2
     db = d2.sum(axis=0) if b is not None else None
     return dx, dW, db

@@ -92,7 +92,7 @@ class Conv2D(Layer):
     def backward(self, dy):
         ccache, acache = self._get_cache()
         dz = self.activation.backward(np.asarray(dy, dtype=self.dtype), acache)
-        dx, dW, db = conv2d_backward(dz, ccache)
+        dx, dW, db = conv2d_backward(dz, ccache, need_dx=self.input_gradient)
         if self.kernel_regularizer is not None:
             dW = dW + self.kernel_regularizer.gradient(self.params["kernel"])
         self.grads["kernel"] = dW

@@ -68,7 +68,7 @@ class Dense(Layer):
     def backward(self, dy):
         dcache, acache = self._get_cache()
         dz = self.activation.backward(np.asarray(dy, dtype=self.dtype), acache)
-        dx, dW, db = dense_backward(dz, dcache)
+        dx, dW, db = dense_backward(dz, dcache, need_dx=self.input_gradient)
         if self.kernel_regularizer is not None:
             dW = dW + self.kernel_regularizer.gradient(self.params["kernel"])
         self.grads["kernel"] = dW
