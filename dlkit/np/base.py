@@ -6,6 +6,7 @@ the last forward call and fills ``layer.grads``. ``layer.params`` holds all weig
 (trainable and non-trainable), keyed by Keras weight names; ``layer.grads`` holds the trainable ones.
 """
 import collections
+import functools
 import re
 
 import numpy as np
@@ -26,6 +27,23 @@ def _unique_name(cls_name):
 
 class Layer:
     """Base class: weight bookkeeping, dtype handling and the forward/backward cache."""
+
+    def __init_subclass__(cls, **kwargs):
+        # As Keras does: a layer whose build() ran, also when called by hand, counts as built.
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            original = cls.__dict__["build"]
+
+            @functools.wraps(original)
+            def build(self, *args, **kw):
+                original(self, *args, **kw)
+                self.built = True
+                shape = args[0] if args else kw.get("input_shape")
+                if self.input_shape is None and isinstance(shape, (tuple, list)) and \
+                        all(d is None or isinstance(d, (int, np.integer)) for d in shape):
+                    self.input_shape = (None,) + tuple(shape[1:])
+
+            cls.build = build
 
     def __init__(self, name=None, dtype="float32", trainable=True):
         self.dtype = np.dtype(dtype)
