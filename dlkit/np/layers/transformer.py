@@ -1,2 +1,245 @@
-"""Layers: transformer (see module docstring once written)."""
-__all__ = []
+"""Layers: positional encodings and Transformer blocks, composed from dlkit.np layers.
+
+- ``PositionalEncoding``: adds the sinusoidal encoding of Vaswani et al. (2017),
+  ``PE[t, 2i] = sin(t / 10000^(2i/d))``, ``PE[t, 2i+1] = cos(t / 10000^(2i/d))``; no weights.
+- ``TokenAndPositionEmbedding``: token ``Embedding`` + learned position ``Embedding`` (or the sinusoidal
+  encoding with ``positional="sinusoidal"``).
+- ``TransformerEncoderBlock`` / ``TransformerDecoderBlock``: self-attention + position-wise feed-forward
+  network, each wrapped in dropout and a residual connection, keras-hub style arguments. The decoder block
+  is GPT-style (causal self-attention only, no cross-attention). **Post-norm by default**
+  (``norm_first=False``, as in the original paper and keras-hub): ``x = LN(x + Drop(MHA(x)))``,
+  ``y = LN(x + Drop(FFN(x)))``. ``norm_first=True`` gives **pre-norm** (GPT-2):
+  ``x = x + Drop(MHA(LN(x)))``, ``y = x + Drop(FFN(LN(x)))``.
+
+Composite layers expose their sublayers' weights as ``params["<sublayer>/<weight>"]`` (the same arrays,
+so optimizers update the sublayers in place); the order is keras-hub's: ``self_attention/*`` (8),
+``self_attention_layer_norm/{gamma,beta}``, ``feedforward_layer_norm/{gamma,beta}``,
+``feedforward_intermediate_dense/{kernel,bias}``, ``feedforward_output_dense/{kernel,bias}``.
+"""
+import numpy as np
+
+from dlkit.np.base import Layer
+from dlkit.np.layers.attention import MultiHeadAttention
+from dlkit.np.layers.core import Dense, Dropout
+from dlkit.np.layers.embedding import Embedding
+from dlkit.np.layers.normalization import LayerNormalization
+
+__all__ = ["sinusoidal_encoding", "PositionalEncoding", "TokenAndPositionEmbedding", "CompositeLayer",
+           "TransformerEncoderBlock", "TransformerDecoderBlock"]
+
+
+def sinusoidal_encoding(length, depth, max_wavelength=10000, dtype="float32"):
+    """``(length, depth)`` array: sin on even feature indices, cos on odd ones (interleaved)."""
+    pos = np.arange(length)[:, None]
+    i = np.arange(depth)[None, :]
+    angles = pos / np.power(float(max_wavelength), (2 * (i // 2)) / depth)
+    return np.where(i % 2 == 0, np.sin(angles), np.cos(angles)).astype(dtype)
+
+
+def _check_seq(layer, x, what="input"):
+    if x.ndim != 3:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}': expected {what} of shape "
+                         f"(batch, seq_len, features), got {x.shape}")
+
+
+class PositionalEncoding(Layer):
+    """``y = x + PE[:T]`` for ``x (B, T, d)``; ``backward(dy) = dy``. No weights."""
+
+    def __init__(self, max_wavelength=10000, name=None, dtype="float32"):
+        super().__init__(name=name, dtype=dtype)
+        self.max_wavelength = max_wavelength
+
+    def forward(self, x, training=False):
+        _check_seq(self, x)
+        self._cache = x.shape
+        return x + sinusoidal_encoding(x.shape[1], x.shape[2], self.max_wavelength, self.dtype)
+
+    def backward(self, dy):
+        self._get_cache()
+        return np.asarray(dy, dtype=self.dtype)
+
+
+class CompositeLayer(Layer):
+    """A layer made of named sublayers; ``params``/``grads`` are their weights as ``"<sub>/<weight>"``."""
+
+    def _sublayers(self):
+        raise NotImplementedError  # -> list of (name, layer) in weight order
+
+    def _register(self):
+        self.params = {f"{n}/{k}": v for n, lyr in self._sublayers() for k, v in lyr.params.items()}
+        self._non_trainable = {f"{n}/{k}" for n, lyr in self._sublayers()
+                               for k in lyr.params if k not in lyr.trainable_names}
+
+    def _collect_grads(self):
+        self.grads = {f"{n}/{k}": g for n, lyr in self._sublayers() for k, g in lyr.grads.items()}
+
+    @property
+    def trainable_names(self):
+        if not self.trainable:
+            return []
+        return [k for k in self.params if k not in self._non_trainable]
+
+
+class TokenAndPositionEmbedding(CompositeLayer):
+    """Token ids ``(B, T)`` -> ``token_embedding(ids) + position(T)`` of shape ``(B, T, embed_dim)``.
+
+    ``positional="learned"``: a second ``Embedding(sequence_length, embed_dim)`` looked up at
+    ``0..T-1``; ``"sinusoidal"``: the fixed ``sinusoidal_encoding``. ``backward`` returns zeros like the ids.
+    """
+
+    def __init__(self, vocabulary_size, sequence_length, embedding_dim, positional="learned",
+                 embeddings_initializer="uniform", name=None, dtype="float32"):
+        super().__init__(name=name, dtype=dtype)
+        if positional not in ("learned", "sinusoidal"):
+            raise ValueError(f"TokenAndPositionEmbedding: positional must be 'learned' or 'sinusoidal', "
+                             f"got {positional!r}")
+        self.sequence_length, self.positional = int(sequence_length), positional
+        self.token_embedding = Embedding(vocabulary_size, embedding_dim, embeddings_initializer, dtype=dtype)
+        self.position_embedding = (Embedding(sequence_length, embedding_dim, embeddings_initializer, dtype=dtype)
+                                   if positional == "learned" else None)
+
+    def _sublayers(self):
+        subs = [("token_embedding", self.token_embedding)]
+        return subs + ([("position_embedding", self.position_embedding)] if self.position_embedding else [])
+
+    def __call__(self, ids, training=False):
+        ids = np.asarray(ids)
+        if ids.ndim != 2:
+            raise ValueError(f"TokenAndPositionEmbedding '{self.name}': expected token ids of shape "
+                             f"(batch, seq_len), got {ids.shape}")
+        T = ids.shape[1]
+        if T > self.sequence_length:
+            raise ValueError(f"TokenAndPositionEmbedding '{self.name}': sequence length {T} exceeds "
+                             f"sequence_length={self.sequence_length}")
+        y = self.token_embedding(ids, training=training)
+        if self.position_embedding is not None:
+            y = y + self.position_embedding(np.arange(T)[None], training=training)
+        else:
+            y = y + sinusoidal_encoding(T, y.shape[-1], dtype=self.dtype)
+        if not self.built:
+            self.built = True
+            self._register()
+        self._cache = ids
+        return y
+
+    def backward(self, dy):
+        ids = self._get_cache()
+        dy = np.asarray(dy, dtype=self.dtype)
+        self.token_embedding.backward(dy)
+        if self.position_embedding is not None:
+            self.position_embedding.backward(dy.sum(axis=0, keepdims=True))
+        self._collect_grads()
+        return np.zeros(ids.shape, dtype=self.dtype)
+
+
+class TransformerEncoderBlock(CompositeLayer):
+    """Self-attention block ``(B, T, d) -> (B, T, d)``; see the module docstring for the formulas.
+
+    Args: ``num_heads``, ``intermediate_dim`` (feed-forward width; alias ``ff_dim``), ``key_dim``
+    (default ``d // num_heads``), ``dropout`` (after attention and after the FFN, and on the attention
+    weights), ``activation`` of the FFN, ``norm_first`` (False = post-norm), ``epsilon`` of the two
+    LayerNormalizations (1e-5 as in keras-hub). Call: ``block(x, padding_mask=None,
+    attention_mask=None, training=False)`` with ``padding_mask (B, T)`` True at real tokens.
+    """
+
+    causal = False
+    accepts_padding_mask = True
+
+    def __init__(self, num_heads, intermediate_dim=None, key_dim=None, dropout=0.0, activation="relu",
+                 norm_first=False, epsilon=1e-5, ff_dim=None, name=None, dtype="float32"):
+        super().__init__(name=name, dtype=dtype)
+        intermediate_dim = intermediate_dim if intermediate_dim is not None else ff_dim
+        if intermediate_dim is None:
+            raise ValueError(f"{type(self).__name__}: intermediate_dim (ff_dim) is required")
+        self.num_heads, self.intermediate_dim, self.key_dim = int(num_heads), int(intermediate_dim), key_dim
+        self.dropout, self.activation, self.norm_first, self.epsilon = dropout, activation, norm_first, epsilon
+
+    def build(self, input_shape):
+        d, dt = int(input_shape[-1]), self.dtype
+        key_dim = self.key_dim or max(1, d // self.num_heads)
+        self.self_attention = MultiHeadAttention(self.num_heads, key_dim, dropout=self.dropout, dtype=dt)
+        self.self_attention_layer_norm = LayerNormalization(epsilon=self.epsilon, dtype=dt)
+        self.self_attention_dropout = Dropout(self.dropout, dtype=dt)
+        self.feedforward_layer_norm = LayerNormalization(epsilon=self.epsilon, dtype=dt)
+        self.feedforward_intermediate_dense = Dense(self.intermediate_dim, activation=self.activation, dtype=dt)
+        self.feedforward_output_dense = Dense(d, dtype=dt)
+        self.feedforward_dropout = Dropout(self.dropout, dtype=dt)
+        self.self_attention.build(input_shape, input_shape)
+        ffn_in = (None, self.intermediate_dim)
+        for layer, shape in ((self.self_attention_layer_norm, input_shape),
+                             (self.feedforward_layer_norm, input_shape),
+                             (self.feedforward_intermediate_dense, input_shape),
+                             (self.feedforward_output_dense, ffn_in)):
+            layer.input_shape = (None,) + tuple(shape[1:])
+            layer.build(shape)
+            layer.built = True
+        self._register()
+
+    def _sublayers(self):
+        return [(n, getattr(self, n)) for n in ("self_attention", "self_attention_layer_norm",
+                                                "feedforward_layer_norm", "feedforward_intermediate_dense",
+                                                "feedforward_output_dense")]
+
+    def __call__(self, x, padding_mask=None, attention_mask=None, training=False):
+        x = self._cast(x)
+        _check_seq(self, x)
+        if padding_mask is not None:
+            pm = np.asarray(padding_mask)
+            if pm.shape != x.shape[:2]:
+                raise ValueError(f"{type(self).__name__} '{self.name}': padding_mask must have shape "
+                                 f"(batch, seq_len) = {x.shape[:2]}, got {pm.shape}")
+            pm = pm.astype(bool)[:, None, :]
+            attention_mask = pm if attention_mask is None else (np.asarray(attention_mask, bool) & pm)
+        if not self.built:
+            self.input_shape = (None,) + tuple(x.shape[1:])
+            self.build(x.shape)
+            self.built = True
+        return self.forward(x, training=training, attention_mask=attention_mask)
+
+    def _attend(self, h, attention_mask, training):
+        a = self.self_attention(h, attention_mask=attention_mask, use_causal_mask=self.causal,
+                                training=training)
+        return self.self_attention_dropout(a, training=training)
+
+    def _ffn(self, h, training):
+        f = self.feedforward_intermediate_dense(h, training=training)
+        f = self.feedforward_output_dense(f, training=training)
+        return self.feedforward_dropout(f, training=training)
+
+    def forward(self, x, training=False, attention_mask=None):
+        ln1, ln2 = self.self_attention_layer_norm, self.feedforward_layer_norm
+        if self.norm_first:
+            x1 = x + self._attend(ln1(x), attention_mask, training)
+            return x1 + self._ffn(ln2(x1), training)
+        x1 = ln1(x + self._attend(x, attention_mask, training))
+        return ln2(x1 + self._ffn(x1, training))
+
+    def _attend_backward(self, d):
+        return self.self_attention.backward(self.self_attention_dropout.backward(d))
+
+    def _ffn_backward(self, d):
+        d = self.feedforward_output_dense.backward(self.feedforward_dropout.backward(d))
+        return self.feedforward_intermediate_dense.backward(d)
+
+    def backward(self, dy):
+        if not self.built:
+            self._get_cache()  # raises the standard 'backward() before forward()' error
+        dy = np.asarray(dy, dtype=self.dtype)
+        ln1, ln2 = self.self_attention_layer_norm, self.feedforward_layer_norm
+        if self.norm_first:
+            dx1 = dy + ln2.backward(self._ffn_backward(dy))
+            dx = dx1 + ln1.backward(self._attend_backward(dx1))
+        else:
+            ds2 = ln2.backward(dy)
+            dx1 = ds2 + self._ffn_backward(ds2)
+            ds1 = ln1.backward(dx1)
+            dx = ds1 + self._attend_backward(ds1)
+        self._collect_grads()
+        return dx
+
+
+class TransformerDecoderBlock(TransformerEncoderBlock):
+    """GPT-style decoder block: the encoder block with *causal* self-attention (position t attends to
+    positions <= t), no cross-attention. Same arguments, weights and call signature."""
+
+    causal = True
