@@ -7,18 +7,11 @@ its scratch buffers between calls, so training does not reallocate them every ba
 """
 import numpy as np
 
-from dlkit.np import activations
-from dlkit.np.base import Layer
+from dlkit.np.layers._affine import AffineLayer
 from dlkit.np.functional.conv import _pair, conv2d_backward, conv2d_forward, conv_pads
 
 __all__ = ["Conv2D"]
 
-
-def _get_regularizer(identifier):
-    if identifier is None:
-        return None
-    from dlkit.np import regularizers
-    return regularizers.get(identifier)
 
 
 def check_image_batch(layer, x, channels=None):
@@ -36,7 +29,7 @@ def check_image_batch(layer, x, channels=None):
                          f"{tuple(x.shape)}{hint}")
 
 
-class Conv2D(Layer):
+class Conv2D(AffineLayer):
     """2-D convolution: ``y = activation(conv(x, kernel) + bias)``.
 
     ``padding="same"`` pads as TensorFlow does (output ceil(size / stride); when the total padding is
@@ -47,7 +40,8 @@ class Conv2D(Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, dtype="float32", name=None):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, dtype, name)
         if not isinstance(filters, (int, np.integer)) or isinstance(filters, bool) or filters < 1:
             raise ValueError(f"Conv2D: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
@@ -56,11 +50,6 @@ class Conv2D(Layer):
         self.padding = str(padding).lower()
         if self.padding not in ("valid", "same"):
             raise ValueError(f"Conv2D: padding must be 'valid' or 'same', got {padding!r}")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.kernel_regularizer = _get_regularizer(kernel_regularizer)
-        self.bias_regularizer = _get_regularizer(bias_regularizer)
         self._workspace = {}
 
     def __call__(self, x, training=False):
@@ -78,39 +67,14 @@ class Conv2D(Layer):
     def build(self, input_shape):
         self.in_channels = int(input_shape[-1])
         kh, kw = self.kernel_size
-        self.add_weight("kernel", (kh, kw, self.in_channels, self.filters), self.kernel_initializer)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer)
+        self._add_kernel_and_bias((kh, kw, self.in_channels, self.filters), self.filters)
 
-    def forward(self, x, training=False):
-        z, ccache = conv2d_forward(x, self.params["kernel"], self.params.get("bias"), self.strides,
-                                   self.padding, workspace=self._workspace)
-        y, acache = self.activation.forward(z)
-        self._cache = (ccache, acache)
-        return y
+    def _affine_forward(self, x):
+        return conv2d_forward(x, self.params["kernel"], self.params.get("bias"), self.strides,
+                              self.padding, workspace=self._workspace)
 
-    def backward(self, dy):
-        ccache, acache = self._get_cache()
-        dz = self.activation.backward(np.asarray(dy, dtype=self.dtype), acache)
-        dx, dW, db = conv2d_backward(dz, ccache, need_dx=self.input_gradient)
-        if self.kernel_regularizer is not None:
-            dW = dW + self.kernel_regularizer.gradient(self.params["kernel"])
-        self.grads["kernel"] = dW
-        if self.use_bias:
-            if self.bias_regularizer is not None:
-                db = db + self.bias_regularizer.gradient(self.params["bias"])
-            self.grads["bias"] = db
-        return dx
-
-    @property
-    def losses(self):
-        """Regularization penalties of the current weights (what Keras adds to the training loss)."""
-        out = []
-        if self.built and self.kernel_regularizer is not None:
-            out.append(self.kernel_regularizer(self.params["kernel"]))
-        if self.built and self.use_bias and self.bias_regularizer is not None:
-            out.append(self.bias_regularizer(self.params["bias"]))
-        return out
+    def _affine_backward(self, dz, cache, need_dx):
+        return conv2d_backward(dz, cache, need_dx=need_dx)
 
     def compute_output_shape(self, input_shape):
         ho, wo = self._output_size(input_shape)

@@ -9,20 +9,15 @@ import numpy as np
 
 from dlkit.np import activations
 from dlkit.np.base import Layer
+from dlkit.np.layers._affine import AffineLayer
 from dlkit.np.functional.dense import dense_backward, dense_forward
 from dlkit.np.random import get_rng
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten"]
 
 
-def _get_regularizer(identifier):
-    if identifier is None:
-        return None
-    from dlkit.np import regularizers  # lazy: written separately, not needed for plain layers
-    return regularizers.get(identifier)
 
-
-class Dense(Layer):
+class Dense(AffineLayer):
     """Fully connected layer: y = activation(x W + b) on the last axis of x.
 
     Input (batch, ..., d) -> output (batch, ..., units). Weights, in Keras order: "kernel" (d, units),
@@ -33,60 +28,31 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  dtype="float32", name=None):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, dtype, name)
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.kernel_regularizer = _get_regularizer(kernel_regularizer)
-        self.bias_regularizer = _get_regularizer(bias_regularizer)
 
     def build(self, input_shape):
         if len(input_shape) < 2:
             raise ValueError(f"Dense '{self.name}': expected input of rank >= 2 (batch, features), "
                              f"got shape {tuple(input_shape)}")
         self.input_dim = int(input_shape[-1])
-        self.add_weight("kernel", (self.input_dim, self.units), self.kernel_initializer)
-        if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer)
+        self._add_kernel_and_bias((self.input_dim, self.units), self.units)
 
     def _expected(self):
         return "(batch, " + ("..., " if self.input_shape and len(self.input_shape) > 2 else "") + \
             f"{self.input_dim})"
 
-    def forward(self, x, training=False):
+    def _affine_forward(self, x):
         if x.ndim < 2 or x.shape[-1] != self.input_dim:
             raise ValueError(f"Dense '{self.name}': expected input of shape {self._expected()}, "
                              f"got {x.shape}")
-        z, dcache = dense_forward(x, self.params["kernel"], self.params.get("bias"))
-        y, acache = self.activation.forward(z)
-        self._cache = (dcache, acache)
-        return y
+        return dense_forward(x, self.params["kernel"], self.params.get("bias"))
 
-    def backward(self, dy):
-        dcache, acache = self._get_cache()
-        dz = self.activation.backward(np.asarray(dy, dtype=self.dtype), acache)
-        dx, dW, db = dense_backward(dz, dcache, need_dx=self.input_gradient)
-        if self.kernel_regularizer is not None:
-            dW = dW + self.kernel_regularizer.gradient(self.params["kernel"])
-        self.grads["kernel"] = dW
-        if self.use_bias:
-            if self.bias_regularizer is not None:
-                db = db + self.bias_regularizer.gradient(self.params["bias"])
-            self.grads["bias"] = db
-        return dx
-
-    @property
-    def losses(self):
-        """Regularization penalties of the current weights (what Keras adds to the training loss)."""
-        out = []
-        if self.built and self.kernel_regularizer is not None:
-            out.append(self.kernel_regularizer(self.params["kernel"]))
-        if self.built and self.use_bias and self.bias_regularizer is not None:
-            out.append(self.bias_regularizer(self.params["bias"]))
-        return out
+    def _affine_backward(self, dz, cache, need_dx):
+        return dense_backward(dz, cache, need_dx=need_dx)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
