@@ -249,3 +249,12 @@ def test_import_does_not_load_tensorflow():
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_count_params_before_build_says_to_call_first():
+    import dlkit.np as dnp
+    model = dnp.Sequential([dnp.layers.Dense(3), dnp.layers.Dense(2)])
+    with pytest.raises(ValueError, match="call the layer or model on a batch first"):
+        model.count_params()
+    model(np.zeros((1, 4)))
+    assert model.count_params() == 4 * 3 + 3 + 3 * 2 + 2

@@ -128,6 +128,9 @@ class Layer:
             p[...] = w  # in place, so optimizer state keyed on the array stays valid
 
     def count_params(self):
+        if not self.built:
+            raise ValueError(f"{self.name}: the weights do not exist yet (they are built on the first call); "
+                             f"call the layer or model on a batch first")
         return int(sum(p.size for p in self.params.values()))
 
     def compute_output_shape(self, input_shape):

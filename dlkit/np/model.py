@@ -121,7 +121,7 @@ class Sequential:
             i += n
 
     def count_params(self):
-        return int(sum(w.size for w in self.weights))
+        return int(sum(layer.count_params() for layer in self._layers))
 
     @property
     def losses(self):

@@ -57,11 +57,6 @@ class Dense(AffineLayer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def count_params(self):
-        if self.built:
-            return super().count_params()
-        return None  # unknown until the input width is known
-
 
 class Activation(Layer):
     """Applies an activation elementwise (softmax: on the last axis). No weights; shape unchanged."""
