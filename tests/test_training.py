@@ -313,3 +313,26 @@ def test_fit_skips_first_input_gradient_only_inside_fit():
     out = model(x[:3], training=True)
     dx = model.backward(np.ones_like(out))
     assert dx.shape == (3, 5) and np.all(np.isfinite(dx))
+
+
+def test_frozen_layers_keep_their_weights_in_fit():
+    """trainable=False (constructor or Sequential.trainable) keeps weights fixed, as in Keras."""
+    dnp.set_seed(4)
+    x = np.random.default_rng(4).normal(size=(64, 6)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype("int64")
+    body = dnp.Sequential([dnp.layers.Dense(8, activation="relu", trainable=False)])
+    body(x[:1])
+    assert not body.trainable and body.trainable_weights == []
+    body.trainable = True
+    assert len(body.trainable_weights) == 2
+    body.trainable = False
+    frozen = body.layers[0]
+    head = dnp.layers.Dense(2)
+    model = dnp.Sequential([frozen, head])
+    model.compile(dnp.optimizers.SGD(0.1), dnp.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model(x[:1])
+    before_frozen, before_head = frozen.get_weights(), head.get_weights()
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before_frozen, frozen.get_weights()))
+    assert not np.allclose(before_head[0], head.get_weights()[0])
+    assert len(model.trainable_weights) == 2

@@ -98,6 +98,16 @@ class Sequential:
         return [w for layer in self._layers for w in layer.weights]
 
     @property
+    def trainable(self):
+        """False when every layer is frozen; setting it freezes or unfreezes all layers (as Keras)."""
+        return any(layer.trainable for layer in self._layers)
+
+    @trainable.setter
+    def trainable(self, value):
+        for layer in self._layers:
+            layer.trainable = bool(value)
+
+    @property
     def trainable_weights(self):
         return [layer.params[k] for layer in self._layers for k in layer.trainable_names]
 

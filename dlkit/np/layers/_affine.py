@@ -21,8 +21,8 @@ class AffineLayer(Layer):
 
     def __init__(self, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 dtype="float32", name=None):
-        super().__init__(name=name, dtype=dtype)
+                 dtype="float32", name=None, trainable=True):
+        super().__init__(name=name, dtype=dtype, trainable=trainable)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
