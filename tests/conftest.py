@@ -93,3 +93,11 @@ def built_book() -> Path:
     if proc.returncode != 0 or "WARNING" in log:
         pytest.fail(f"`{' '.join(cmd[1:])}` failed (exit {proc.returncode}):\n{log[-8000:]}", pytrace=False)
     return HTML
+
+
+@pytest.fixture(autouse=True)
+def _seed_dlkit():
+    """Every test starts from the same dlkit.np random state, so no result depends on test order."""
+    from dlkit.np.random import set_seed
+
+    set_seed(0)
