@@ -4,8 +4,10 @@
    that teaches it, `{ref}`text <ch05-momentum>``. While chapters/05_*.ipynb is not in _toc.yml
    (only_build_toc_files), such a reference would be an "undefined label" warning and break the
    `-W` build. For a `chNN-...` label whose chapter NN is not part of the build, the reference is
-   sent to the road map of Chapter 0 (label `ch00-roadmap`) instead. Labels of chapters that ARE
-   built are never redirected, so a misspelt label still fails the build.
+   sent to the road map of Chapter 0 (label `ch00-roadmap`) instead, and the build log says so
+   (an info message, not a warning, so `-W` still passes). Labels of chapters that ARE built are
+   never redirected, so a misspelt label still fails the build. With all twelve chapters (00-11)
+   in _toc.yml nothing is redirected; the fallback is kept for chapters added later.
 
 2. Jupyter Book 1 with Sphinx 7.4 emits some inline scripts twice on every page (sphinx-thebe's
 `const THEBE_JS_URL = ...`, sphinx-togglebutton's selector); the second `const` declaration is a
@@ -17,10 +19,12 @@ tests/test_book.py fails on any console error, so a regression shows up there.
 
 import re
 
+from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
 CHAPTER_LABEL = re.compile(r"ch(\d\d)-[\w-]+")
 FALLBACK = "ch00-roadmap"
+logger = logging.getLogger(__name__)
 
 
 def redirect_unbuilt_chapter_labels(app, env, node, contnode):
@@ -35,6 +39,8 @@ def redirect_unbuilt_chapter_labels(app, env, node, contnode):
     if FALLBACK not in labels:
         return None
     docname, labelid, _ = labels[FALLBACK]
+    logger.info(f"dlbook: {node['refdoc']}: chapter {m.group(1)} is not built yet; "
+                f"{{ref}}`{node['reftarget']}` points to {FALLBACK}")
     return make_refnode(app.builder, node["refdoc"], docname, labelid, contnode)
 
 
