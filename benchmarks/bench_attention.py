@@ -10,17 +10,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-
-
-def best_ms(fn, repeats, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times)), 1e3 * float(np.min(times))
+from _timing import time_ms as best_ms  # noqa: E402
 
 
 def main():

@@ -12,17 +12,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-
-
-def _median_ms(fn, repeats, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1000 * float(np.median(times))
+from _timing import time_ms  # noqa: E402
 
 
 def main(repeats=30, batch=64, steps=50, features=32, units=128):
@@ -39,9 +29,9 @@ def main(repeats=30, batch=64, steps=50, features=32, units=128):
         layer.backward(dy)
 
     from threadpoolctl import threadpool_limits
-    rows = [("dlkit.np (NumPy, default BLAS threads)", _median_ms(np_step, repeats))]
+    rows = [("dlkit.np (NumPy, default BLAS threads)", time_ms(np_step, repeats)[0])]
     with threadpool_limits(limits=1, user_api="blas"):
-        rows.append(("dlkit.np (NumPy, 1 BLAS thread)", _median_ms(np_step, repeats)))
+        rows.append(("dlkit.np (NumPy, 1 BLAS thread)", time_ms(np_step, repeats)[0]))
 
     import keras
     import tensorflow as tf
@@ -59,7 +49,7 @@ def main(repeats=30, batch=64, steps=50, features=32, units=128):
                 loss = tf.reduce_sum(tf_layer(xx) * dd)
             return tape.gradient(loss, [xx] + tf_layer.trainable_weights)
 
-        rows.append((label, _median_ms(lambda f=tf_step: [g.numpy() for g in f(xt, dyt)], repeats)))
+        rows.append((label, time_ms(lambda f=tf_step: [g.numpy() for g in f(xt, dyt)], repeats)[0]))
 
     ref = rows[2][1]
     print(f"LSTM({units}, return_sequences=True), input {batch}x{steps}x{features} float32, "

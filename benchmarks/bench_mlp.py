@@ -12,11 +12,11 @@ ratio = dlkit.np time / Keras time (<= 1 means dlkit.np is at least as fast). Th
 because both frameworks are sensitive to other processes sharing the cores.
 """
 import os
-import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
+from _timing import time_ms  # noqa: E402
 
 import dlkit.np as dnp  # noqa: E402
 
@@ -29,17 +29,6 @@ def data(seed=0):
     w = rng.normal(size=(D, C)).astype(np.float32)
     y = np.argmax(x @ w + 0.5 * rng.normal(size=(N, C)), axis=1).astype(np.int64)
     return x, y
-
-
-def median_time(fn, repeats=200, warmup=20):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def bench_dense():
@@ -68,8 +57,8 @@ def bench_dense():
 
     from dlkit.np._fit_utils import blas_limit
     with blas_limit():
-        t_np = median_time(np_step)
-    return t_np, median_time(lambda: k_step(xt, dyt))
+        t_np = time_ms(np_step, 200, 20)[0] / 1e3
+    return t_np, time_ms(lambda: k_step(xt, dyt), 200, 20)[0] / 1e3
 
 
 def fit_np(x, y):
