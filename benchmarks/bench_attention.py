@@ -5,7 +5,6 @@ Run: ``python benchmarks/bench_attention.py [--repeats 30]``; prints a Markdown 
 """
 import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -7,7 +7,6 @@ Run: python benchmarks/bench_lstm.py [--repeats 30]
 """
 import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
