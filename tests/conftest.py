@@ -101,3 +101,9 @@ def _seed_dlkit():
     from dlkit.np.random import set_seed
 
     set_seed(0)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the hostile-student grading table (tests/test_grading_pipeline.py) after the run."""
+    for line in getattr(config, "dlbook_grading_table", []):
+        terminalreporter.write_line(line)
