@@ -10,6 +10,7 @@ import keras  # noqa: E402
 
 import dlkit.np.layers as nl  # noqa: E402
 import dlkit.tf.layers as tl  # noqa: E402
+from parity import compare_np_tf_keras  # noqa: E402
 from dlkit.gradcheck import check_layer, eval_numerical_gradient_array, rel_error  # noqa: E402
 from dlkit.np.functional.conv import (conv2d_backward, conv2d_forward, conv2d_naive,  # noqa: E402
                                       same_pads)
@@ -87,29 +88,6 @@ def test_layer_gradcheck_with_activation():
     assert max(errors.values()) < 1e-7, errors
 
 
-def _parity(np_layer, tf_layer, keras_layer, x, training=None):
-    y = np_layer(x, training=bool(training))
-    tf_layer(x), keras_layer(x)
-    tf_layer.set_weights(np_layer.get_weights())
-    keras_layer.set_weights(np_layer.get_weights())
-    dy = np.random.default_rng(5).standard_normal(y.shape)
-    dx = np_layer.backward(dy)
-    results = []
-    for layer in (tf_layer, keras_layer):
-        xt = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            yt = layer(xt, training=training) if training is not None else layer(xt)
-            loss = tf.reduce_sum(yt * dy)
-        grads = tape.gradient(loss, [xt] + layer.trainable_weights)
-        np.testing.assert_allclose(yt.numpy(), y, atol=1e-6)
-        np.testing.assert_allclose(grads[0].numpy(), dx, atol=1e-6)
-        for (name, g_np), g in zip(np_layer.grads.items(), grads[1:]):
-            np.testing.assert_allclose(g.numpy(), g_np, atol=1e-6, err_msg=name)
-        results.append([w.numpy() for w in layer.weights])
-    return results
-
-
 @pytest.mark.parametrize("cfg", CONFIGS[::2] + [CONFIGS[3], CONFIGS[9]])
 @pytest.mark.parametrize("activation", [None, "relu"])
 def test_conv_parity_np_tf_keras(cfg, activation):
@@ -120,7 +98,7 @@ def test_conv_parity_np_tf_keras(cfg, activation):
     np_layer = nl.Conv2D(**kwargs)
     np_layer(x)
     np_layer.params["bias"][...] = np.random.default_rng(7).standard_normal(5)
-    _parity(np_layer, tl.Conv2D(**kwargs), keras.layers.Conv2D(**kwargs), x)
+    compare_np_tf_keras(np_layer, tl.Conv2D(**kwargs), keras.layers.Conv2D(**kwargs), x)
 
 
 def test_kernel_regularizer_gradient_and_loss():

@@ -5,46 +5,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 
 import dlkit.np.layers as nl  # noqa: E402
 import dlkit.tf.layers as tl  # noqa: E402
 from dlkit.gradcheck import check_layer  # noqa: E402
+from parity import compare_np_tf_keras as _compare  # noqa: E402
 from dlkit.np.functional import normalization as NF  # noqa: E402
 
 POOLS = [  # (H, W, pool_size, strides, padding)
     (6, 6, 2, None, "valid"), (7, 7, 2, None, "valid"), (7, 6, 3, 2, "valid"), (7, 7, 2, None, "same"),
     (6, 5, 3, 2, "same"), (5, 5, 3, 1, "same"), (6, 6, (2, 3), (1, 2), "valid"),
 ]
-
-
-def _compare(np_layer, tf_layer, keras_layer, x, training=None, steps=1):
-    """Forward and gradients (input and trainable weights) of np vs tf vs keras, atol 1e-6."""
-    y = np_layer(x, training=bool(training))
-    for layer in (tf_layer, keras_layer):
-        layer(x)
-        if np_layer.params:
-            layer.set_weights(np_layer.get_weights())
-    rng = np.random.default_rng(5)
-    for _ in range(steps):
-        y = np_layer(x, training=bool(training))
-        dy = rng.standard_normal(y.shape)
-        dx = np_layer.backward(dy)
-        for layer in (tf_layer, keras_layer):
-            xt = tf.constant(x)
-            with tf.GradientTape() as tape:
-                tape.watch(xt)
-                yt = layer(xt, training=training) if training is not None else layer(xt)
-                loss = tf.reduce_sum(yt * dy)
-            grads = tape.gradient(loss, [xt] + layer.trainable_weights)
-            np.testing.assert_allclose(yt.numpy(), y, atol=1e-6)
-            np.testing.assert_allclose(grads[0].numpy(), dx, atol=1e-6)
-            for (name, g_np), g in zip(np_layer.grads.items(), grads[1:]):
-                np.testing.assert_allclose(g.numpy(), g_np, atol=1e-6, err_msg=name)
-    for layer in (tf_layer, keras_layer):
-        for a, b in zip(layer.get_weights(), np_layer.get_weights()):
-            np.testing.assert_allclose(a, b, atol=1e-6)
 
 
 @pytest.mark.parametrize("cfg", POOLS)
