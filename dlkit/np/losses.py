@@ -207,15 +207,22 @@ class SparseCategoricalCrossentropy(Loss):
         return dq * ((p >= EPSILON) & (p <= 1 - EPSILON)) / n
 
 
-_ALL = {
-    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError, "MeanSquaredError": MeanSquaredError,
-    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
-    "MeanAbsoluteError": MeanAbsoluteError,
-    "binary_crossentropy": BinaryCrossentropy, "BinaryCrossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
+# Keras names of each loss, shared with the TensorFlow mirror (dlkit.tf.losses)
+ALIASES = {
+    "MeanSquaredError": ("mse", "mean_squared_error"),
+    "MeanAbsoluteError": ("mae", "mean_absolute_error"),
+    "BinaryCrossentropy": ("binary_crossentropy",),
+    "CategoricalCrossentropy": ("categorical_crossentropy",),
+    "SparseCategoricalCrossentropy": ("sparse_categorical_crossentropy",),
 }
+
+
+def registry(namespace):
+    """{name: class} for every Keras name in ALIASES, with classes looked up in ``namespace``."""
+    return {name: namespace[cls] for cls, names in ALIASES.items() for name in (cls, *names)}
+
+
+_ALL = registry(globals())
 
 
 def get(identifier):

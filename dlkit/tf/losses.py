@@ -7,6 +7,8 @@ tf.GradientTape. Pass ``dtype="float64"`` to compute in float64 (Keras losses de
 import keras
 import tensorflow as tf
 
+from dlkit.np.losses import registry
+
 __all__ = ["EPSILON", "log_softmax", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get"]
 
@@ -105,15 +107,7 @@ class SparseCategoricalCrossentropy(_Base):
         return -tf.reduce_sum(onehot * log_softmax(z), axis=-1)
 
 
-_ALL = {
-    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError, "MeanSquaredError": MeanSquaredError,
-    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
-    "MeanAbsoluteError": MeanAbsoluteError,
-    "binary_crossentropy": BinaryCrossentropy, "BinaryCrossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
-}
+_ALL = registry(globals())
 
 
 def get(identifier):
