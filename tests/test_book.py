@@ -110,6 +110,8 @@ def test_every_chapter_starts_with_the_colab_setup_cell():
         assert "dlkit @ git+" in first and "pip" in first, path.name
         assert not re.search(r"==|tensorflow[<>=]", first), f"{path.name}: no version pins in the setup cell"
         assert 'list_physical_devices("GPU")' in first, f"{path.name}: setup cell must report the GPU"
+        tags = code_cells(read_nb(path))[0].metadata.get("tags", [])
+        assert "remove-cell" in tags, f"{path.name}: tag the Colab setup cell remove-cell (web readers don't need it)"
 
 
 def test_every_chapter_cell_was_executed_in_order():

@@ -129,31 +129,37 @@ def test_periodic_series_and_windows():
         ds.make_windows(np.arange(4), window=4)
 
 
-def test_load_digits_split_and_ranges():
-    (xtr, ytr), (xte, yte) = ds.load_digits()
-    assert xtr.shape == (1437, 64) and xte.shape == (360, 64)
+def test_load_digits_is_the_one_split():
+    (xtr, ytr), (xva, yva), (xte, yte) = ds.load_digits()
+    assert xtr.shape == (1077, 64) and xva.shape == (360, 64) and xte.shape == (360, 64)
     assert xtr.dtype == np.float32 and ytr.dtype == np.int64
     assert 0.0 <= xtr.min() and xtr.max() <= 1.0 and xtr.max() == 1.0
-    # stratified: class proportions match to within one sample per class
-    ctr, cte = np.bincount(ytr, minlength=10), np.bincount(yte, minlength=10)
-    np.testing.assert_allclose(cte, (ctr + cte) * 0.2, atol=1.0)
-    # no overlap between train and test rows
-    rows_tr = {r.tobytes() for r in np.c_[xtr, ytr]}
-    assert sum(r.tobytes() in rows_tr for r in np.c_[xte, yte]) < 5  # sklearn digits has a few duplicates
-    (xtr2, _), _ = ds.load_digits(seed=0)
-    (xtr3, _), _ = ds.load_digits(seed=1)
-    np.testing.assert_array_equal(xtr, xtr2)
-    assert not np.array_equal(xtr, xtr3)
+    # stratified: every part keeps the class proportions of the whole to within one sample per class
+    counts = [np.bincount(y, minlength=10) for y in (ytr, yva, yte)]
+    total = sum(counts)
+    for c, n in zip(counts, (1077, 360, 360)):
+        np.testing.assert_allclose(c, total * n / 1797, atol=1.0)
+    # the three parts are disjoint subsets of scikit-learn's 1,797 images (compare by original index)
+    from sklearn.datasets import load_digits as sk_load
+    index = {row.tobytes(): i for i, row in enumerate((sk_load().data / 16).astype(np.float32))}
+    ids = [{index[r.tobytes()] for r in x} for x in (xtr, xva, xte)]
+    assert sum(map(len, ids)) > 1790 and not (ids[0] & ids[2]) and not (ids[1] & ids[2]) and not (ids[0] & ids[1])
+    # the same split on every call and with every option
+    (xtr2, _), (xva2, _), (xte2, _) = ds.load_digits(flatten=False, normalize=False)
+    np.testing.assert_array_equal(xte2.reshape(-1, 64) / 16, xte)
+    np.testing.assert_array_equal(xva2.reshape(-1, 64) / 16, xva)
 
 
 def test_load_digits_options():
-    (xtr, ytr), (xte, yte) = ds.load_digits(test_size=0.5, flatten=False, normalize=False, one_hot=True)
+    (xtr, ytr), (xva, yva), (xte, yte) = ds.load_digits(flatten=False, normalize=False, one_hot=True)
     assert xtr.shape[1:] == (8, 8, 1) and xtr.dtype == np.uint8 and xtr.max() == 16
-    assert len(xtr) + len(xte) == 1797 and abs(len(xte) - 898.5) <= 1
-    assert ytr.shape == (len(xtr), 10) and ytr.dtype == np.float32
+    assert len(xtr) + len(xva) + len(xte) == 1797
+    assert ytr.shape == (len(xtr), 10) and ytr.dtype == np.float32 and yte.shape == (360, 10)
     np.testing.assert_array_equal(ytr.sum(axis=1), 1)
-    with pytest.raises(ValueError, match="test_size"):
-        ds.load_digits(test_size=1.5)
+    with pytest.raises(TypeError, match="flatten"):
+        ds.load_digits(flatten="yes")
+    with pytest.raises(TypeError):
+        ds.load_digits(test_size=0.5)  # one split for the whole book: no split arguments
 
 
 def test_train_test_split_wrapper():

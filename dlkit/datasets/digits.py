@@ -1,4 +1,5 @@
-"""scikit-learn's bundled 8x8 handwritten digits (offline), a train/test split helper and one-hot."""
+"""scikit-learn's bundled 8x8 handwritten digits (offline) in the book's one train/validation/test split,
+a train/test split helper and one-hot."""
 import numpy as np
 
 __all__ = ["load_digits", "train_test_split", "one_hot"]
@@ -49,30 +50,42 @@ def one_hot(y, num_classes=None, dtype=np.float32):
     return out
 
 
-def load_digits(test_size=0.2, seed=0, flatten=True, normalize=True, one_hot=False):
-    """The 1,797 8x8 handwritten digits bundled with scikit-learn (no download needed).
+# The book's one split of the digits, used by every chapter: 60 % train, 20 % validation, 20 % test,
+# stratified (each part keeps the class proportions) and fixed by SPLIT_SEED. Model selection (learning
+# rates, epochs, architectures) uses the validation part; the test part is touched once, at the end.
+SPLIT_SEED = 0
+N_TEST = 360
+N_VALIDATION = 360
 
-    Returns ``(x_train, y_train), (x_test, y_test)`` like ``keras.datasets``, split with
-    stratification (same class proportions in both parts) and ``random_state=seed``.
+
+def load_digits(flatten=True, normalize=True, one_hot=False):
+    """The 1,797 8x8 handwritten digits bundled with scikit-learn (no download needed), in the book's split.
+
+    Returns ``(x_train, y_train), (x_val, y_val), (x_test, y_test)``: 1,077 training, 360 validation and
+    360 test images. The split is the same on every call and in every chapter (stratified, seed
+    ``SPLIT_SEED``); to cross-validate, concatenate train and validation and leave the test part alone.
 
     - ``flatten=True``: x has shape (n, 64); ``flatten=False``: (n, 8, 8, 1), channels last.
     - ``normalize=True``: x is float32 in [0, 1] (raw pixel / 16); ``False``: raw uint8 in [0, 16].
     - ``one_hot=False``: y is int64 of shape (n,); ``True``: float32 of shape (n, 10).
-    With the defaults there are 1,437 training and 360 test images.
     """
     from sklearn.datasets import load_digits as _load
 
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
+    for name, flag in (("flatten", flatten), ("normalize", normalize), ("one_hot", one_hot)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"load_digits: {name} must be True or False, got {flag!r}")
     data = _load()
     x = data.images  # (1797, 8, 8) float64 with integer values 0..16
     y = data.target.astype(np.int64)
     x = (x / 16.0).astype(np.float32) if normalize else x.astype(np.uint8)
     x = x.reshape(len(x), 64) if flatten else x[..., None]
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=test_size, seed=seed, stratify=y)
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=N_TEST, seed=SPLIT_SEED, stratify=y)
+    x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=N_VALIDATION, seed=SPLIT_SEED,
+                                                      stratify=y_rest)
+    parts = [(x_train, y_train), (x_val, y_val), (x_test, y_test)]
     if one_hot:
-        y_train, y_test = _one_hot(y_train, 10), _one_hot(y_test, 10)
-    return (x_train, y_train), (x_test, y_test)
+        parts = [(a, _one_hot(b, 10)) for a, b in parts]
+    return tuple(parts)
 
 
 _one_hot = one_hot
