@@ -219,3 +219,25 @@ def test_build_contains_no_solutions_or_hidden_tests(built_book):
             text = path.read_text(encoding="utf-8", errors="replace")
             for marker in SOLUTION_MARKERS:
                 assert marker not in text, f"{path.relative_to(built_book)} contains {marker!r}"
+
+
+GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::[^`]*)?`")
+
+
+def glued_names(nb) -> set[str]:
+    """Names glued by the notebook's stored outputs (myst-nb's scrapbook metadata)."""
+    names = set()
+    for cell in code_cells(nb):
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                names.add(name)
+    return names
+
+
+def test_every_glued_number_in_the_prose_is_computed_in_the_chapter():
+    for path in chapter_notebooks():
+        nb = read_nb(path)
+        used = {m.group(1) for c in nb.cells if c.cell_type == "markdown" for m in GLUE_ROLE.finditer(c.source)}
+        missing = used - glued_names(nb)
+        assert not missing, f"{path.name}: the prose uses glue keys no cell glued (re-execute?): {sorted(missing)}"
