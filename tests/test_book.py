@@ -163,7 +163,7 @@ def test_readme_keeps_its_two_commands_and_has_badges_from_the_config():
     blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
     assert blocks[:2] == ["pip install -r requirements.txt && jupyter-book build . -W --keep-going\n", "pytest\n"]
     assert f"{repo_url()}/actions/workflows/book.yml/badge.svg" in readme
-    assert colab_url("chapters/00_introduction.ipynb") in readme
+    assert colab_url("colab/00_introduction.ipynb") in readme  # the Colab edition
     owner, name = org_repo().split("/")
     assert f"https://{owner}.github.io/{name}" in readme
 

@@ -130,7 +130,7 @@ def test_page_in_browser(doc, server, browser):
         assert n_img >= n_png, f"{doc}: {n_png} stored plots but {n_img} images on the page"
         hrefs = browser.execute_script(
             "return Array.from(document.querySelectorAll('a[href*=\"colab.research.google.com\"]')).map(a => a.href)")
-        assert colab_url(f"{doc}.ipynb") in hrefs, f"{doc}: Colab launch link missing or wrong: {hrefs}"
+        assert colab_url(f"colab/{doc.split('/', 1)[1]}.ipynb") in hrefs, f"{doc}: Colab launch link missing or wrong: {hrefs}"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         browser.execute_script("window.scrollTo(0, 0)")
         browser.save_screenshot(str(SCREENSHOTS / f"{Path(doc).name}.png"))
