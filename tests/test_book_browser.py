@@ -3,7 +3,8 @@
 _build/html (built once per session by the `built_book` fixture of conftest.py) is served on
 127.0.0.1; every page of the TOC must load without JavaScript console errors, with MathJax
 rendered, all images loaded, and, on chapter pages, the Colab launch link pointing to that
-chapter's notebook; the search page must find "perceptron". A screenshot of every chapter is saved
+chapter's Colab edition; the search page must find "perceptron"; at phone width (390 px) no page
+scrolls sideways. A screenshot of every chapter is saved
 to _build/screenshots/ (a CI artifact). In CI (env CI set) a missing browser is a failure.
 """
 from __future__ import annotations
@@ -147,3 +148,27 @@ def test_search_page_finds_perceptron(server, browser):
     assert results, "search.html?q=perceptron returned no results"
     assert any("glossary" in r or "chapters/" in r for r in results), results
     assert not _severe_logs(browser)
+
+
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}  # an iPhone-sized viewport
+
+
+@pytest.mark.parametrize("doc", toc_docs())
+def test_no_horizontal_scroll_on_a_phone(doc, server, browser):
+    """At 390 px no page scrolls sideways: wide code, tables and math scroll inside their own box (_assets/dlbook.css)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        browser.get(f"{server}/{doc}.html")
+        assert _wait(lambda: browser.execute_script("return document.readyState") == "complete")
+        if browser.execute_script("return document.querySelectorAll('.math').length"):
+            browser.set_script_timeout(60)
+            browser.execute_async_script(MATHJAX_DONE_JS)
+        width, page_width = browser.execute_script(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+        assert width == PHONE["width"], f"viewport is {width} px, not {PHONE['width']}"
+        if doc.startswith("chapters/"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            browser.save_screenshot(str(SCREENSHOTS / f"phone-{Path(doc).name}.png"))
+        assert page_width <= width, f"{doc}: the page is {page_width} px wide at {width} px: it scrolls sideways"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
