@@ -18,10 +18,18 @@ import numpy as np
 __all__ = ["glue", "Checks"]
 
 
+class Glued(str):
+    """The text ``glue`` returns: a plain ``str`` that shows nothing when it is the last value of a cell
+    (the number belongs in the prose, not in an ``Out[]`` line under the code)."""
+
+    def _ipython_display_(self):
+        pass
+
+
 def glue(name, value, fmt=""):
     """Format ``value`` with ``fmt`` (a ``format()`` spec such as ``".1%"``, ``",d"``, ``".3f"``) and glue the text.
 
-    Returns the formatted text, so a cell can also print it. ``name`` must be a non-empty string
+    Returns the formatted text (a ``str`` that a cell can print, and that shows no ``Out[]`` line). ``name`` must be a non-empty string
     without spaces (it is the key used in ``{glue:text}`name```).
     """
     if not isinstance(name, str) or not name or any(c.isspace() for c in name):
@@ -30,12 +38,12 @@ def glue(name, value, fmt=""):
         raise TypeError(f"glue: fmt must be a format spec string such as '.1%', got {fmt!r}")
     if isinstance(value, np.generic):
         value = value.item()
-    text = value if isinstance(value, str) and not fmt else format(value, fmt)
+    text = Glued(value if isinstance(value, str) and not fmt else format(value, fmt))
     try:
         from myst_nb import glue as _myst_glue
     except ImportError:  # Colab or a plain Python session: nothing to glue into
         return text
-    _myst_glue(name, text, display=False)
+    _myst_glue(name, str(text), display=False)
     return text
 
 

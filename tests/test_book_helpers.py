@@ -10,6 +10,20 @@ def test_glue_returns_the_formatted_text():
     assert glue("n_params", np.int64(4353), ",d") == "4,353"
     assert glue("ratio", np.float32(2.0), ".1f") == "2.0"
     assert glue("word", "stalls") == "stalls"
+    assert isinstance(glue("acc", 0.5, ".0%"), str) and glue("acc", 0.5, ".0%")._ipython_display_() is None
+
+
+def test_glue_as_the_last_line_of_a_cell_shows_no_output():
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from dlkit.book import glue\nglue('x', 0.25, '.0%')")]
+    nbclient.NotebookClient(nb, kernel_name="python3", timeout=60).execute()
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["display_data"], outputs  # the glue record only, no Out[]
+    assert outputs[0].metadata["scrapbook"]["name"] == "x"
+    assert outputs[0].data["application/papermill.record/text/plain"] == "'25%'"
 
 
 @pytest.mark.parametrize("name", ["", "two words", 3])
