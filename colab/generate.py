@@ -63,7 +63,7 @@ def _src(cell):
 def glossary_terms():
     text = (ROOT / "glossary.md").read_text(encoding="utf-8")
     block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S).group(1)
-    return {line.strip().lower() for line in block.splitlines()
+    return {line.strip().lower(): line.strip() for line in block.splitlines()
             if line.strip() and not line[0].isspace() and not line.startswith(":")}
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docutils.nodes import make_id
+from sphinx.util.nodes import _make_id as sphinx_id
 
 ROLE = re.compile(r"\{(cite(?::[tp])?|term|ref|doc|glue(?::\w+)?)\}`([^`]+)`")
 TARGET = re.compile(r"^\(([\w-]+)\)=[ \t]*\n?", re.M)
@@ -92,7 +93,7 @@ class Site:
     base_url: str
     labels: dict = field(default_factory=dict)  # label -> (docname, title)
     titles: dict = field(default_factory=dict)  # docname -> title
-    terms: set = field(default_factory=set)  # glossary terms, lower case
+    terms: dict = field(default_factory=dict)  # glossary term, lower case -> its spelling in glossary.md
 
     def page(self, docname, anchor=None):
         url = f"{self.base_url.rstrip('/')}/{docname}.html"
@@ -133,7 +134,8 @@ class Converter:
             text, target = _split_explicit(content)
             if target.lower() not in self.site.terms:
                 raise KeyError(f"{self.docname}: glossary term {target!r} is not in glossary.md")
-            return f"**[{text or target}]({self.site.page('glossary', make_id('term-' + target))})**"
+            anchor = sphinx_id("term-" + self.site.terms[target.lower()])  # Sphinx keeps the case: term-ReLU
+            return f"**[{text or target}]({self.site.page('glossary', anchor)})**"
         if name == "ref":
             text, label = _split_explicit(content)
             if label not in self.site.labels:
