@@ -63,7 +63,7 @@ journal={Nature},year={1986}}
 @pytest.fixture
 def converter(tmp_path):
     (tmp_path / "r.bib").write_text(BIB)
-    site = Site("https://x.org/book/", terms={"relu", "gradient descent"})
+    site = Site("https://x.org/book/", terms={"relu": "ReLU", "gradient descent": "gradient descent"})
     site.add_document("chapters/01_a", "# 1. Perceptron\n\n(ch01-rule)=\n## 1.2 The rule\n")
     return Converter(site, Bibliography.load(tmp_path / "r.bib"), "chapters/02_b")
 
@@ -75,7 +75,7 @@ def test_converter_renders_every_role(converter):
     out = converter.convert(text, {"acc": "0.9283", "word": "'stalls'"})
     assert "(ch02-x)=" not in out and out.startswith("## Title")
     assert "(Rumelhart et al., 1986; Cho & Bengio, 2014)" in out and "Cauchy (1847)" in out
-    assert "**[ReLU](https://x.org/book/glossary.html#term-relu)**" in out
+    assert "**[ReLU](https://x.org/book/glossary.html#term-ReLU)**" in out
     assert "**[descent](https://x.org/book/glossary.html#term-gradient-descent)**" in out
     assert "[1.2 The rule](https://x.org/book/chapters/01_a.html#ch01-rule)" in out
     assert "[that rule](https://x.org/book/chapters/01_a.html#ch01-rule)" in out
