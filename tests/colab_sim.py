@@ -97,8 +97,10 @@ def clean(path: Path):
 if __name__ == "__main__":  # manual use: python tests/colab_sim.py chapters/03_*.ipynb
     import tempfile
 
+    import yaml
+
     here = Path(__file__).resolve().parents[1]
     tmp = Path(tempfile.mkdtemp(prefix="colab-sim-"))
-    rt = ColabRuntime(tmp, here, "https://github.com/dlbook/dlbook").create()
+    rt = ColabRuntime(tmp, here, yaml.safe_load((here / "_config.yml").read_text())["repository"]["url"]).create()
     for nb in sys.argv[1:]:
         print(nb, rt.run_notebook(Path(nb), tmp / Path(nb).stem))

@@ -234,3 +234,45 @@ def test_builtin_registries_are_sha256():
         for name, h in registry.items():
             alg, hexdigest = h.split(":")
             assert alg == "sha256" and len(hexdigest) == 64 and int(hexdigest, 16) >= 0, name
+
+
+def test_registry_file_from_env_replaces_builtin_hashes(server, tmp_path, monkeypatch):
+    data, arrays = fake_mnist_bytes(seed=3)
+    server.files["mnist.npz"] = data
+    with pytest.raises(DatasetDownloadError, match="checksum"):  # not the real file: the built-in hash rejects it
+        load_mnist(base_url=server.url, cache_dir=tmp_path / "a", progressbar=False)
+    assert files_in(tmp_path / "a") == []
+    reg = tmp_path / "registry.json"
+    reg.write_text('{"mnist.npz": "%s"}' % sha256(data))
+    monkeypatch.setenv("DLKIT_DATA_REGISTRY", str(reg))
+    (xtr, _), _ = load_mnist(base_url=server.url, cache_dir=tmp_path / "b", progressbar=False)
+    np.testing.assert_array_equal(xtr, arrays["x_train"])
+    reg.write_text("[1, 2]")
+    with pytest.raises(DatasetDownloadError, match="DLKIT_DATA_REGISTRY.*JSON object"):
+        load_mnist(base_url=server.url, cache_dir=tmp_path / "c", progressbar=False)
+    monkeypatch.setenv("DLKIT_DATA_REGISTRY", str(tmp_path / "missing.json"))
+    with pytest.raises(DatasetDownloadError, match="DLKIT_DATA_REGISTRY.*readable JSON file"):
+        load_mnist(base_url=server.url, cache_dir=tmp_path / "d", progressbar=False)
+
+
+def test_validation_split_is_one_stratified_sixth_of_training_and_stable(server, tmp_path):
+    rng = np.random.default_rng(1)
+    arrays = {"x_train": rng.integers(0, 256, (600, 28, 28), dtype=np.uint8),
+              "y_train": np.repeat(np.arange(10, dtype=np.uint8), 60),
+              "x_test": rng.integers(0, 256, (50, 28, 28), dtype=np.uint8),
+              "y_test": rng.integers(0, 10, 50, dtype=np.uint8)}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    server.files["mnist.npz"] = buf.getvalue()
+    kw = dict(base_url=server.url, cache_dir=tmp_path, registry={"mnist.npz": sha256(buf.getvalue())},
+              progressbar=False)
+    (xtr, ytr), (xval, yval), (xte, yte) = load_mnist(validation=True, **kw)
+    assert len(xtr) == 500 and len(xval) == 100 and np.bincount(yval).tolist() == [10] * 10
+    np.testing.assert_array_equal(xte, arrays["x_test"])  # the test images are never moved
+    rows = {r.tobytes() for r in arrays["x_train"]}
+    assert {r.tobytes() for r in xtr} | {r.tobytes() for r in xval} == rows
+    assert not {r.tobytes() for r in xtr} & {r.tobytes() for r in xval}
+    (_, _), (xval2, _), _ = load_mnist(validation=True, **kw)
+    np.testing.assert_array_equal(xval, xval2)  # the same split on every call
+    with pytest.raises(TypeError, match="validation must be True or False"):
+        load_mnist(validation="yes", **kw)

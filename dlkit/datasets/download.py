@@ -5,7 +5,10 @@ Files are fetched with pooch into a cache directory and checked against a known 
 - cache directory: ``cache_dir=`` argument, else the ``DLKIT_DATA`` environment variable, else
   ``platformdirs.user_cache_dir("dlkit")``;
 - server: ``base_url=`` argument, else ``DLKIT_DATA_URL``, else the Keras mirror
-  (``DEFAULT_BASE_URL``).
+  (``DEFAULT_BASE_URL``);
+- hashes: the built-in registry of each loader; ``DLKIT_DATA_REGISTRY`` may name a JSON file
+  ``{"file name": "sha256:<hex>"}`` whose entries replace them, for a server of your own that
+  holds other files in the same formats (the book's CI serves small ones from 127.0.0.1).
 
 pooch streams into a temporary file in the cache directory and moves it into place only once
 the hash matches, so a failed, truncated or corrupted download never leaves a file behind.
@@ -17,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["DatasetDownloadError", "DEFAULT_BASE_URL", "get_cache_dir", "get_base_url", "fetch"]
+__all__ = ["DatasetDownloadError", "DEFAULT_BASE_URL", "get_cache_dir", "get_base_url", "get_registry", "fetch"]
 
 DEFAULT_BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 DEFAULT_TIMEOUT = 30  # seconds without data before giving up
@@ -43,6 +46,24 @@ def get_base_url(base_url=None):
     if base_url is None:
         base_url = os.environ.get("DLKIT_DATA_URL") or DEFAULT_BASE_URL
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def get_registry(registry):
+    """``registry`` with the entries of the JSON file named by ``DLKIT_DATA_REGISTRY`` (if set) replacing its own."""
+    path = os.environ.get("DLKIT_DATA_REGISTRY")
+    if not path:
+        return registry
+    import json
+
+    try:
+        extra = json.loads(Path(path).expanduser().read_text())
+    except (OSError, ValueError) as exc:
+        raise DatasetDownloadError(f"DLKIT_DATA_REGISTRY={path!r}: expected a readable JSON file "
+                                   f'{{"file name": "sha256:<hex>"}}: {exc}') from exc
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise DatasetDownloadError(f"DLKIT_DATA_REGISTRY={path!r}: expected a JSON object mapping file names "
+                                   "to hashes")
+    return {**registry, **extra}
 
 
 def _normalize_hash(known_hash):
@@ -104,6 +125,7 @@ def fetch(name, registry, base_url=None, cache_dir=None, subdir=None, progressba
     import pooch
     import requests
 
+    registry = get_registry(registry)
     if name not in registry:
         raise KeyError(f"unknown data file {name!r}; known files: {sorted(registry)}")
     known_hash = _normalize_hash(registry[name])

@@ -5,3 +5,4 @@ Layers are ``keras.layers.Layer`` subclasses written with explicit TF ops; gradi
 """
 from dlkit.tf import activations, losses, layers
 from dlkit.tf.device import *  # noqa: F401,F403  (device_report)
+from dlkit.tf.compare import *  # noqa: F401,F403  (copy_weights, first_step_check, timed_fit)

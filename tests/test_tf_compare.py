@@ -1,0 +1,66 @@
+"""dlkit.tf.compare: the side-by-side check the GPU sections rely on must pass on twins and fail otherwise."""
+import keras
+import numpy as np
+import pytest
+
+import dlkit.tf as dtf
+
+
+def twins(hidden=16):
+    x = keras.Input((8,))
+    ours = keras.Sequential([x, dtf.layers.Dense(hidden, activation="relu"), dtf.layers.Dense(3)])
+    ref = keras.Sequential([keras.Input((8,)), keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(3)])
+    return ours, ref
+
+
+def data(n=32):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(n, 8)).astype("float32"), rng.integers(0, 3, n)
+
+
+def test_twins_agree_and_weights_are_copied():
+    ours, ref = twins()
+    x, y = data()
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    out_err, grad_err = dtf.first_step_check(ours, ref, x, y, loss, verbose=False)
+    assert out_err < 1e-6 and grad_err < 1e-5
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_different_model_is_caught():
+    ours, ref = twins()
+    x, y = data()
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    ref_tanh = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="tanh"), keras.layers.Dense(3)])
+    with pytest.raises(AssertionError, match="outputs differ"):
+        dtf.first_step_check(ours, ref_tanh, x, y, loss, verbose=False)
+    wide = keras.Sequential([keras.Input((8,)), keras.layers.Dense(17, activation="relu"), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="same weights in the same order"):
+        dtf.copy_weights(wide, ours)
+
+
+def test_gradient_difference_alone_is_caught():
+    """Same forward, different loss scale in training mode only: only the gradient check can see it."""
+    ours, ref = twins()
+    x, y = data()
+    base = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    calls = []
+
+    def loss(y_true, y_pred):  # the reference's gradient (second call) is scaled by 1.5
+        calls.append(1)
+        return base(y_true, y_pred) * (1.0 if len(calls) == 1 else 1.5)
+
+    with pytest.raises(AssertionError, match="gradient of .* differs"):
+        dtf.first_step_check(ours, ref, x, y, loss, verbose=False)
+
+
+def test_timed_fit_reports_a_rate():
+    ours, _ = twins()
+    ours.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = data(64)
+    history, rate = dtf.timed_fit(ours, x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isfinite(rate) and rate > 0
+    with pytest.raises(ValueError, match="n_examples"):
+        import tensorflow as tf
+        dtf.timed_fit(ours, tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=1)
