@@ -147,7 +147,7 @@ def run_gpu_section(path: Path, env: dict, workdir: Path, timeout=600):
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits this process's environment
     try:
-        NotebookClient(run, timeout=timeout, kernel_name="python3",
+        NotebookClient(run, timeout=timeout, kernel_name="python3", skip_cells_with_tag="dlbook-run-every-cell",
                        resources={"metadata": {"path": str(workdir)}}).execute()
     finally:
         for k, v in saved.items():

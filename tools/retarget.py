@@ -2,7 +2,7 @@
 """Point this book at another GitHub repository (your fork): links, badges, Colab buttons, set-up cells.
 
     python tools/retarget.py OWNER/REPO                 # e.g. python tools/retarget.py alice/dlbook
-    python tools/retarget.py OWNER/REPO --branch BRANCH --pages-url https://alice.github.io/dlbook/
+    python tools/retarget.py OWNER/REPO --branch BRANCH --pages-url https://books.example.org/dl/
 
 The repository is named in one place, ``repository.url`` in ``_config.yml``; this command rewrites
 that and every committed copy derived from it: the Colab set-up cell of every chapter and exercise
