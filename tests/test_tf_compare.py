@@ -64,3 +64,15 @@ def test_timed_fit_reports_a_rate():
     with pytest.raises(ValueError, match="n_examples"):
         import tensorflow as tf
         dtf.timed_fit(ours, tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=1)
+
+
+def test_zero_gradient_of_a_bias_before_batch_norm_is_not_a_failure():
+    """The bias before BatchNormalization has gradient 0 in exact arithmetic; round-off must not fail the check,
+    while a real difference elsewhere still does (test_gradient_difference_alone_is_caught)."""
+    def build(L):
+        return keras.Sequential([keras.Input((8,)), L.Dense(16), L.BatchNormalization(), L.Activation("relu"),
+                                 L.Dense(3)])
+    x, y = data(64)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    _, grad_err = dtf.first_step_check(build(dtf.layers), build(keras.layers), x, y, loss, verbose=False)
+    assert grad_err < 1e-4
