@@ -76,3 +76,31 @@ def test_zero_gradient_of_a_bias_before_batch_norm_is_not_a_failure():
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     _, grad_err = dtf.first_step_check(build(dtf.layers), build(keras.layers), x, y, loss, verbose=False)
     assert grad_err < 1e-4
+
+
+def test_embedding_gradients_are_compared():
+    """Embedding gradients are tf.IndexedSlices; they are densified and compared, not skipped or crashed on."""
+    def build(L):
+        return keras.Sequential([keras.Input((5,), dtype="int32"), L.Embedding(11, 4), L.Flatten(), L.Dense(3)])
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 11, (16, 5)).astype("int32"), rng.integers(0, 3, 16)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    _, grad_err = dtf.first_step_check(build(dtf.layers), build(keras.layers), x, y, loss, verbose=False)
+    assert grad_err < 1e-5
+
+
+def test_timed_fit_stops_the_clock_before_validation():
+    import time
+
+    import keras as k
+
+    class SlowValidation(k.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            time.sleep(0.3)
+
+    ours, _ = twins()
+    ours.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = data(64)
+    _, rate = dtf.timed_fit(ours, x, y, epochs=3, batch_size=64, validation_data=(x[:8], y[:8]), verbose=0,
+                            callbacks=[SlowValidation()])
+    assert rate > 64 / 0.3  # the 0.3 s of validation per epoch is not counted as training time
