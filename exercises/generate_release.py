@@ -36,7 +36,8 @@ def generate(names=None, root=HERE, timeout=600):
     """Run generate_assignment in a temporary copy of the course; return {name: generated folder}."""
     names = list(names or assignments(root))
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="dlbook-release-"))
-    shutil.copy(pathlib.Path(root) / "nbgrader_config.py", tmp)
+    for f in ("nbgrader_config.py", "nbgrader_ext.py"):
+        shutil.copy(pathlib.Path(root) / f, tmp)
     for name in names:
         shutil.copytree(pathlib.Path(root) / "source" / name, tmp / "source" / name)
     cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", "*", "--force"]

@@ -16,11 +16,23 @@ c.Execute.timeout = 120
 # What students see in place of the solutions.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-# Feedback shows every test's message and score but not the hidden tests' code, so they stay secret
-# for the next cohort.
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+# The course's own preprocessors (nbgrader_ext.py, next to this file).
+import sys  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+sys.path.insert(0, c.CourseDirectory.root)
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput,  # noqa: E402
+                                    DeduplicateIds, GetGrades, OverwriteKernelspec)
+
+from nbgrader_ext import FeedbackWithoutTracebacks, OverwriteCellsQuietly  # noqa: E402
+
+# Autograde: nbgrader's own sequence, with OverwriteCells replaced by a version that logs only real
+# edits of locked cells (an honest test cell with hidden tests is not "changed").
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCellsQuietly,
+                                     CheckCellMetadata]
+# Feedback shows every test's score and message (ExceptionName: message) but no line of the hidden
+# tests, not even in tracebacks, so they stay secret for the next cohort.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, FeedbackWithoutTracebacks,
+                                    CSSHTMLHeaderPreprocessor]
 # Never copy notebooks' outputs or checkpoints into the release.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]

@@ -65,7 +65,8 @@ def test_course_config_is_portable():
 
 
 def test_course_config_follows_a_copy(tmp_path):
-    shutil.copy(EXERCISES / "nbgrader_config.py", tmp_path)
+    for f in ("nbgrader_config.py", "nbgrader_ext.py"):
+        shutil.copy(EXERCISES / f, tmp_path)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
     assert pathlib.Path(cfg.CourseDirectory.root) == tmp_path
 

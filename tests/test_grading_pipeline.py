@@ -26,6 +26,7 @@ EXERCISES = ROOT / "exercises"
 sys.path.insert(0, str(EXERCISES))
 import fake_students  # noqa: E402
 import generate_release  # noqa: E402
+import mutation  # noqa: E402
 
 sys.path.remove(str(EXERCISES))
 
@@ -78,20 +79,22 @@ def grade_assignment(name, base):
     """The whole pipeline for one assignment in ``base/name``; returns what the tests assert on."""
     course = base / name
     course.mkdir(parents=True)
-    shutil.copy(EXERCISES / "nbgrader_config.py", course)
+    for f in ("nbgrader_config.py", "nbgrader_ext.py"):
+        shutil.copy(EXERCISES / f, course)
     with open(course / "nbgrader_config.py", "a") as f:
         f.write(TEST_CONFIG)
     shutil.copytree(EXERCISES / "source" / name, course / "source" / name)
     t0 = time.perf_counter()
     nbgrader(["generate_assignment", name, "--force"], course, timeout=300)
     expected = fake_students.make_submissions(name, course)
+    made = mutation.make_submissions(name, course)  # the catalogue of realistic answers (exercises/mutants/)
     t1 = time.perf_counter()
     # one autograde call for all students; bounded even if every cell of every student hit the timeout
     n_cells = sum(1 for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
                   if c.cell_type == "code")
     # autograde exits with 1 because two hostile notebooks (kernel_kill, invalid_nb) cannot be graded
     lines = nbgrader(["autograde", name, "--force"], course, ok_codes=(0, 1),
-                     timeout=len(STUDENTS) * (60 + 2 * CELL_TIMEOUT) + n_cells * 30)
+                     timeout=len(STUDENTS) * (60 + 2 * CELL_TIMEOUT) + n_cells * 30 + len(made) * 60)
     log = "\n".join(ln for _, ln in lines)
     t2 = time.perf_counter()
     nbgrader(["generate_feedback", name, "--force"], course, timeout=300)
@@ -102,13 +105,15 @@ def grade_assignment(name, base):
     from nbgrader.api import Gradebook
     cells = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student in STUDENTS:
+        for student in [*STUDENTS, *made]:
             try:
                 nb = gb.find_submission_notebook(name, name, student)
             except Exception:
                 continue
             cells[student] = {g.name: (g.score, g.max_score) for g in nb.grades}
-    return {"course": course, "expected": expected, "rows": rows, "cells": cells, "log": log,
+    source_nb = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
+    verdicts = mutation.judge(name, made, cells, source_nb)
+    return {"course": course, "expected": expected, "rows": rows, "cells": cells, "log": log, "verdicts": verdicts,
             "times": student_times(lines), "phases": {"generate": t1 - t0, "autograde": t2 - t1,
                                                     "feedback+export": t3 - t2}}
 
@@ -157,6 +162,11 @@ def pipeline(tmp_path_factory, request):
                 exp = "0" if exp is None else f"{exp:g}"
                 cols.append(f"{float(got):g}/{exp} {r['times'].get(s, 0):5.1f}s" if got != "-" else "-")
             lines.append(f"{name:22s}" + "".join(f"{c:>20s}" for c in cols) + f"{r['phases']['autograde']:13.1f}")
+        lines += ["", "Mutation testing (exercises/mutants/): realistic answers per task, "
+                  "wrong ones caught (lost points in their own task only) / correct ones accepted:",
+                  f"{'assignment':22s}{'task':24s}{'wrong':>8s}{'correct':>10s}"]
+        for name in sorted(done):
+            lines += mutation.table(name, done[name]["verdicts"])
         request.config.dlbook_grading_table = lines  # printed in the terminal summary (tests/conftest.py)
         out = ROOT / "_build" / "grading-table.txt"
         out.parent.mkdir(exist_ok=True)
@@ -168,7 +178,7 @@ def test_scores_in_csv(pipeline, name):
     r = pipeline.get(name)
     source_nb = nbformat.read(EXERCISES / "source" / name / f"{name}.ipynb", 4)
     total = sum(fake_students.task_points(source_nb).values())
-    assert set(r["rows"]) == set(STUDENTS), f"students in the CSV: {sorted(r['rows'])}"
+    assert set(STUDENTS) <= set(r["rows"]), f"students in the CSV: {sorted(r['rows'])}"
     for student in STUDENTS:
         row = r["rows"][student]
         expected = r["expected"][student]
@@ -248,3 +258,58 @@ def test_autograde_time_budget(pipeline, name):
     r = pipeline.get(name)
     print(name, json.dumps({k: round(v, 1) for k, v in r["times"].items()}), r["phases"])
     assert r["times"]["solution"] < 60
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_mutation_catalogue(pipeline, name):
+    """Every task has >= 4 realistic wrong answers, each losing points in its own task and nowhere else, and
+    >= 1 alternative correct answer with full marks (exercises/mutants/<name>.py, graded by real nbgrader)."""
+    r = pipeline.get(name)
+    source_nb = nbformat.read(EXERCISES / "source" / name / f"{name}.ipynb", 4)
+    for task, _ in fake_students.tasks(source_nb):
+        kinds = [v[2] for v in r["verdicts"] if v[1] == task]
+        assert kinds.count("wrong") >= 4 and kinds.count("correct") >= 1, f"{name}/{task}: catalogue {kinds}"
+    bad = [f"{sid} ({kind}: {why}): {detail}" for sid, task, kind, why, ok, detail in r["verdicts"] if not ok]
+    assert not bad, f"{name}: answers graded wrongly:\n" + "\n".join(bad)
+
+
+def _visible_text(html_text):
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_feedback_leaks_no_hidden_test_line(pipeline, name):
+    """The feedback of every student (honest, hostile, every catalogue answer) contains no line of hidden-test
+    code, not even in a traceback; failing tests still show their message."""
+    r = pipeline.get(name)
+    source_nb = nbformat.read(EXERCISES / "source" / name / f"{name}.ipynb", 4)
+    hidden = set()
+    for cell in source_nb.cells:
+        text = cell.source
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, re.S):
+            hidden |= {ln.strip() for ln in block.splitlines() if len(ln.strip()) >= 12}
+    assert hidden, f"{name}: no hidden tests found"
+    pages = sorted((r["course"] / "feedback").glob(f"*/{name}/{name}.html"))
+    assert len(pages) >= len(r["verdicts"]), "feedback missing for some students"
+    leaks = [(p.parent.parent.name, ln) for p in pages for ln in hidden if ln in _visible_text(p.read_text())]
+    assert not leaks, f"{name}: hidden-test lines in feedback: {leaks[:5]}"
+    wrong = [sid for sid, _, kind, *_ in r["verdicts"] if kind == "wrong"]
+    for sid in wrong[:3]:
+        text = _visible_text((r["course"] / "feedback" / sid / name / f"{name}.html").read_text())
+        assert re.search(r"(AssertionError|DelegationError|\w+Error): \S", text), f"{sid}: no failure message"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_checksum_warnings_mean_tampering(pipeline, name):
+    """Only the student who edited locked test cells triggers checksum warnings (hidden tests are not edits)."""
+    r = pipeline.get(name)
+    warned, current = set(), None
+    for line in r["log"].splitlines():
+        m = re.search(r"Creating/updating student with ID '([^']+)'", line)
+        if m:
+            current = m.group(1)
+        elif "Attribute 'checksum' for cell" in line:
+            warned.add(current)
+    assert warned == {"tampered"}, f"checksum warnings for {sorted(warned)}"
