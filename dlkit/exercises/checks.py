@@ -17,6 +17,15 @@ def _num(x):
     return repr(x)
 
 
+def _distinct(a, b):
+    """``a`` and ``b`` with enough digits to tell them apart (never "expected 0.274909, got 0.274909")."""
+    for digits in range(6, 18):
+        sa, sb = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if sa != sb:
+            return sa, sb
+    return repr(a), repr(b)
+
+
 def describe(value):
     """A short description of what a student's function returned."""
     if value is None:
@@ -76,7 +85,8 @@ def check_close(name, got, expected, hint="", rtol=1e-5, atol=1e-7):
     if np.any(diff > allowed):
         i = np.unravel_index(np.argmax(diff - allowed), expected.shape) if expected.ndim else ()
         where = f" at index {tuple(int(k) for k in i)}" if i else ""
-        _fail(name + where, _num(expected[i]), _num(got_arr[i]),
+        want, got_s = _distinct(float(expected[i]), float(got_arr[i]))
+        _fail(name + where, want, got_s,
               more=f"largest |difference| {float(diff.max()):.3g}, tolerance {atol:g} + {rtol:g}*|expected|",
               hint=hint)
 
