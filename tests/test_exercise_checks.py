@@ -75,3 +75,13 @@ def test_no_delegation_catches_module_and_imported_names():
     assert ns["mask"] is original and F.causal_mask is original  # restored
     import dlkit.np.functional.attention as A
     assert getattr(A, "causal_mask", original) is original
+
+
+def test_no_delegation_reaches_layers_that_store_the_function_as_a_class_attribute():
+    import dlkit.np as dnp
+
+    x = np.random.default_rng(0).normal(size=(1, 4, 4, 2))
+    with no_delegation({}, "dlkit.np.functional.maxpool2d_forward"):
+        with pytest.raises(DelegationError):
+            dnp.layers.MaxPooling2D(2)(x)
+    assert dnp.layers.MaxPooling2D(2)(x).shape == (1, 2, 2, 2)  # restored

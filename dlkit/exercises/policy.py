@@ -28,6 +28,9 @@ def no_delegation(namespace, *targets):
                 if value is original:
                     patched.append((holder, name, value))
                     setattr(holder, name, refuse)
+        for cls, name, value in _class_attributes_holding(original):  # MaxPooling2D._forward = F.maxpool2d_forward
+            patched.append((cls, name, value))
+            setattr(cls, name, staticmethod(refuse) if isinstance(value, staticmethod) else refuse)
         for name, value in list(namespace.items()):
             if value is original:
                 patched.append((namespace, name, value))
@@ -40,6 +43,23 @@ def no_delegation(namespace, *targets):
                 holder[name] = value
             else:
                 setattr(holder, name, value)
+
+
+def _class_attributes_holding(obj):
+    """(class, name, raw attribute) for every dlkit class that stores ``obj`` as a class attribute."""
+    import sys
+
+    found, seen = [], set()
+    for n, m in list(sys.modules.items()):
+        if not n.startswith("dlkit") or m is None:
+            continue
+        for cls in vars(m).values():
+            if isinstance(cls, type) and cls.__module__.startswith("dlkit") and id(cls) not in seen:
+                seen.add(id(cls))
+                for name, value in list(vars(cls).items()):
+                    if value is obj or (isinstance(value, staticmethod) and value.__func__ is obj):
+                        found.append((cls, name, value))
+    return found
 
 
 def _modules_holding(obj):
