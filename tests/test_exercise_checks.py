@@ -18,6 +18,12 @@ def test_messages_lead_with_expected_and_got_within_80_characters():
     assert "largest |difference| 0.1" in msg and "tolerance 1e-07 + 1e-05*|expected|" in msg
 
 
+def test_a_long_name_never_pushes_expected_and_got_past_80_characters():
+    name = "softmax_cross_entropy loss (n=8, C=3, logit scale 300.0, labels drawn at random)"
+    msg = message(check_close, name, 0.5, 0.75)
+    assert msg.startswith("expected 0.75, got 0.5 in softmax_cross_entropy"), msg
+
+
 def test_two_identical_looking_numbers_never_appear_without_the_difference():
     msg = message(check_close, "pe", np.float32(0.84147096), np.float64(0.8414709848078965), rtol=1e-12, atol=0)
     assert "largest |difference|" in msg and "expected 0.84147098" in msg and "got 0.84147096" in msg
