@@ -233,7 +233,7 @@ class Spy(Layer):
         super().__init__()
         self.flags = []
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         self.flags.append(training)
         return x
 

@@ -6,7 +6,8 @@
 from dlkit.np import activations, initializers, losses, optimizers, callbacks, metrics, layers, functional
 from dlkit.np import regularizers, schedules
 from dlkit.np.random import set_seed
-from dlkit.np.model import *  # noqa: F401,F403  (Sequential)
+from dlkit.np.model import *  # noqa: F401,F403  (Model, Input, train_step)
+from dlkit.np.sequential import *  # noqa: F401,F403  (Sequential)
 from dlkit.np.callbacks import *  # noqa: F401,F403  (History, EarlyStopping)
 from dlkit.np.perceptron import *  # noqa: F401,F403  (Perceptron)
 from dlkit.np.sequence import *  # noqa: F401,F403  (sequence-model helpers)

@@ -1,321 +1,258 @@
-"""``Sequential``: a stack of dlkit.np layers with the Keras training API (compile / fit / evaluate /
-predict / summary), trained by explicit backpropagation: forward through the layers, ``loss.backward()``,
-backward through the layers in reverse, then ``optimizer.apply_gradients``.
+"""``Model``: a graph of dlkit.np layers with the Keras training API, trained by explicit backprop.
 
->>> import numpy as np, dlkit.np as dnp
->>> model = dnp.Sequential([dnp.layers.Dense(8, activation="relu"), dnp.layers.Dense(1, activation="sigmoid")])
->>> model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
->>> history = model.fit(np.zeros((4, 2)), np.array([0, 1, 0, 1]), epochs=2, verbose=0)
->>> sorted(history.history)
-['accuracy', 'loss']
+Functional API (any directed acyclic graph, several inputs and outputs)::
+
+    x = dnp.Input((28, 28, 1))
+    h = dnp.layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+    y = dnp.layers.Add()([h, dnp.layers.Conv2D(8, 3, padding="same")(h)])      # skip connection
+    model = dnp.Model(x, dnp.layers.Dense(10)(dnp.layers.GlobalAveragePooling2D()(y)))
+
+``model(x)`` runs the nodes in topological order; ``model.backward(dy)`` visits them in reverse and
+**sums the gradients** of a tensor that feeds several layers (dL/dh = sum over its uses). A subclass may
+instead define ``call`` and ``backward`` itself (``class MyModel(dnp.Model)``), like a layer.
+``compile / fit / evaluate / predict / save / summary`` come from :class:`dlkit.np.training.Trainer`.
 """
-import math
-
 import numpy as np
 
+from dlkit.np import graph
 from dlkit.np import _fit_utils as U
-from dlkit.np import callbacks as callbacks_module
-from dlkit.np import losses as losses_module
-from dlkit.np import metrics as metrics_module
-from dlkit.np import optimizers as optimizers_module
-from dlkit.np.base import Layer
-from dlkit.np.random import get_rng
+from dlkit.np.base import Layer, _unique_name
+from dlkit.np.training import Trainer, train_step  # noqa: F401  (train_step re-exported)
 
-__all__ = ["Sequential", "set_blas_threads"]
+__all__ = ["Model", "Input", "train_step", "set_blas_threads"]
 
+Input = graph.Input
 set_blas_threads = U.set_blas_threads
 
-_names = {}
+
+def _flatten(x, what):
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    for t in xs:
+        if not isinstance(t, graph.SymbolicTensor):
+            raise TypeError(f"Model: {what} must be symbolic tensors made from dlkit.np.Input(...) and layer "
+                            f"calls, got {type(t).__name__}")
+    return xs
 
 
-class Sequential:
-    """Layers applied in order: ``y = model(x, training=False)``, ``dx = model.backward(dy)``."""
+def _topological(outputs):
+    """Nodes that the outputs depend on, each after the nodes it reads from."""
+    order, state = [], {}
+    stack = [(t.node, False) for t in reversed(outputs)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            state[id(node)] = 2
+            order.append(node)
+            continue
+        if state.get(id(node)):
+            continue
+        state[id(node)] = 1
+        stack.append((node, True))
+        stack.extend((t.node, False) for t in reversed(node.inputs) if not state.get(id(t.node)))
+    return order
 
-    def __init__(self, layers=None, name=None):
-        if name is None:
-            k = _names.get("sequential", 0)
-            _names["sequential"] = k + 1
-            name = "sequential" if k == 0 else f"sequential_{k}"
-        self.name = name
-        self._layers = []
-        self._output_shapes = None
-        self.optimizer = self.loss = None
-        self._metric_ids, self.metrics = [], []
-        self.stop_training = False
-        self.history = None
-        for layer in layers or []:
-            self.add(layer)
 
-    # -- structure --------------------------------------------------------------------------------
-    def add(self, layer):
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add expects a dlkit.np layer (e.g. dlkit.np.layers.Dense(10)), "
-                            f"got {layer!r}")
-        self._layers.append(layer)
-        self._output_shapes = None
+class Model(Trainer, Layer):
+    """``Model(inputs, outputs)``: a functional model; inputs/outputs are one symbolic tensor or a list.
+
+    Input: arrays shaped like the ``Input`` tensors (a list for several inputs) -> output arrays shaped
+    like ``outputs`` (batch axis first). ``backward(dy)`` takes dL/doutputs (a list for several
+    outputs) and returns dL/dinputs.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        Layer.__init__(self, name=name or _unique_name("functional" if inputs is not None else
+                                                         type(self).__name__), **kwargs)
+        Trainer.__init__(self)
+        self._graph = None
+        if inputs is None and outputs is None:
+            return                                     # subclassed model: call/backward are the user's
+        if inputs is None or outputs is None:
+            raise ValueError("Model: pass both inputs and outputs (or neither, when subclassing Model)")
+        self._inputs, self._outputs = _flatten(inputs, "inputs"), _flatten(outputs, "outputs")
+        self._single_input = not isinstance(inputs, (list, tuple))
+        self._single_output = not isinstance(outputs, (list, tuple))
+        for t in self._inputs:
+            if not t.node.is_input:
+                raise ValueError(f"Model: inputs must be dlkit.np.Input tensors, got the output of "
+                                 f"layer '{t.node.name}'")
+        nodes = _topological(self._outputs)
+        known = {id(t) for t in self._inputs}
+        for node in nodes:
+            if node.is_input and id(node.outputs[0]) not in known:
+                raise ValueError(f"Model: the outputs depend on Input '{node.name}' {node.outputs[0].shape}, "
+                                 f"which is not in inputs (graph disconnected)")
+        self._graph = [n for n in nodes if not n.is_input]
+        uses, layers = {}, []
+        for node in self._graph:
+            if id(node.layer) not in uses:
+                layers.append(node.layer)
+            uses[id(node.layer)] = uses.get(id(node.layer), 0) + 1
+        self._shared = [layer.name for layer in layers if uses[id(layer)] > 1]
+        self._set_layers(layers)
+        floats = [t.dtype for t in self._inputs if t.dtype.kind == "f"]
+        self.dtype = floats[0] if floats else (layers[0].dtype if layers else np.dtype("float32"))
+        self.built = True
+        self.input_shape = self._inputs[0].shape if self._single_input else [t.shape for t in self._inputs]
+
+    def _set_layers(self, layers):
+        subs = {}
+        for layer in layers:
+            if layer.name in subs:
+                raise ValueError(f"Model '{self.name}': two layers are named '{layer.name}'; layer names must "
+                                 f"be unique within a model")
+            subs[layer.name] = layer
+        self.__dict__["_sublayers"] = subs
 
     @property
     def layers(self):
-        return list(self._layers)
-
-    @property
-    def built(self):
-        return bool(self._layers) and all(layer.built for layer in self._layers)
-
-    @property
-    def dtype(self):
-        return self._layers[0].dtype if self._layers else np.dtype("float32")
-
-    def build(self, input_shape):
-        """Build the weights for inputs of ``input_shape`` (with or without the batch axis)."""
-        shape = tuple(input_shape)
-        if shape and shape[0] is None:
-            shape = shape[1:]
-        self(np.zeros((1,) + shape, dtype=self.dtype))
-
-    def __call__(self, x, training=False):
-        if not self._layers:
-            raise ValueError(f"Sequential '{self.name}' has no layers; add some with model.add(...)")
-        record = self._output_shapes is None
-        shapes = []
-        for layer in self._layers:
-            x = layer(x, training=training)
-            if record:
-                shapes.append((None,) + tuple(x.shape[1:]))
-        if record:
-            self._output_shapes = shapes
-        return x
-
-    def backward(self, dy):
-        """Backpropagate ``dy`` = dL/d(output) through all layers; fills each layer's ``grads``."""
-        for layer in reversed(self._layers):
-            dy = layer.backward(dy)
-        return dy
-
-    # -- weights ----------------------------------------------------------------------------------
-    @property
-    def weights(self):
-        return [w for layer in self._layers for w in layer.weights]
+        return [layer for _, layer in self._iter_sublayers()]
 
     @property
     def trainable(self):
-        """False when every layer is frozen; setting it freezes or unfreezes all layers (as Keras)."""
-        return any(layer.trainable for layer in self._layers)
+        """False when the model or every one of its layers is frozen; setting it sets all layers."""
+        layers = self.layers
+        return self._trainable and (not layers or any(layer.trainable for layer in layers))
 
     @trainable.setter
     def trainable(self, value):
-        for layer in self._layers:
-            layer.trainable = bool(value)
+        Layer.trainable.fset(self, value)
 
     @property
-    def trainable_weights(self):
-        return [layer.params[k] for layer in self._layers for k in layer.trainable_names]
-
-    def parameters(self):
-        """``[(grad, param), ...]`` of all layers, for ``optimizer.apply_gradients``."""
-        return [pair for layer in self._layers for pair in layer.parameters()]
-
-    def get_weights(self):
-        return [w for layer in self._layers for w in layer.get_weights()]
-
-    def set_weights(self, weights):
-        weights = list(weights)
-        expected = sum(len(layer.params) for layer in self._layers)
-        if len(weights) != expected:
-            raise ValueError(f"Sequential '{self.name}': expected {expected} arrays, got {len(weights)}")
-        i = 0
-        for layer in self._layers:
-            n = len(layer.params)
-            if n:
-                layer.set_weights(weights[i:i + n])
-            i += n
-
-    def count_params(self):
-        return int(sum(layer.count_params() for layer in self._layers))
+    def inputs(self):
+        return list(self._inputs) if self._graph is not None else None
 
     @property
-    def losses(self):
-        """Regularization penalties of all layers (added to the loss, as in Keras)."""
-        return [v for layer in self._layers for v in getattr(layer, "losses", [])]
+    def outputs(self):
+        return list(self._outputs) if self._graph is not None else None
 
-    def summary(self, print_fn=print):
-        for line in U.summary_lines(self):
-            print_fn(line)
+    # -- forward ----------------------------------------------------------------------------------
+    def _cast_inputs(self, inputs):
+        if self._graph is None:
+            return inputs
+        xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(xs) != len(self._inputs):
+            raise ValueError(f"Model '{self.name}': expected {len(self._inputs)} input array(s), got {len(xs)}")
+        out = []
+        for i, (t, x) in enumerate(zip(self._inputs, xs)):
+            x = np.asarray(x)
+            if x.dtype.kind not in "fiub":
+                raise TypeError(f"Model '{self.name}': input {i} must be numeric, got dtype {x.dtype}")
+            if x.ndim != t.ndim or any(d is not None and d != s for d, s in zip(t.shape[1:], x.shape[1:])):
+                raise ValueError(f"Model '{self.name}': input {i} ('{t.node.name}') must have shape "
+                                 f"{U.format_shape(t.shape)}, got {x.shape}")
+            out.append(x.astype(t.dtype, copy=False) if t.dtype.kind == "f" or x.dtype.kind != "f" else x)
+        return out
 
-    # -- training ---------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Set the optimizer (name or object), the loss (name or object) and metrics (e.g. ["accuracy"])."""
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = None if loss is None else losses_module.get(loss)
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            metrics = [metrics]
-        self._metric_ids = list(metrics or [])
-        self.metrics = []
+    def call(self, inputs, training=False, mask=None):
+        if self._graph is None:
+            raise NotImplementedError(f"{type(self).__name__} subclasses Model without inputs/outputs: define "
+                                      f"call(self, inputs, training=False) and backward(self, dy)")
+        values, masks = {}, {}
+        for t, x in zip(self._inputs, inputs):
+            values[id(t)] = x
+        if mask is not None:
+            for t, m in zip(self._inputs, mask if isinstance(mask, (list, tuple)) else [mask]):
+                masks[id(t)] = m
+        for node in self._graph:
+            ins = [values[id(t)] for t in node.inputs]
+            args, rest, kwargs = graph.fill(node.template, ins)
+            layer = node.layer
+            in_mask = self._node_mask(node, masks)
+            if in_mask is not None and layer._call_takes_mask and "mask" not in kwargs:
+                kwargs = dict(kwargs, mask=in_mask)
+            out = layer(args, *rest, training=training if node.training is None else node.training, **kwargs)
+            outs = list(out) if node.multi_output else [out]
+            out_mask = layer.compute_mask(args, in_mask) if in_mask is not None else None
+            for i, (t, v) in enumerate(zip(node.outputs, outs)):
+                values[id(t)] = v
+                if out_mask is not None and i == 0:
+                    masks[id(t)] = out_mask
+        self._last_values = values
+        outs = [values[id(t)] for t in self._outputs]
+        self._output_mask = [masks.get(id(t)) for t in self._outputs]
+        return outs[0] if self._single_output else outs
 
-    def _prepare(self, x, y, what="x"):
-        """Validate data, build the model, resolve metrics; returns (x, y) ready for batching."""
-        if self.loss is None:
-            raise RuntimeError("call model.compile(optimizer=..., loss=...) before fit/evaluate")
-        x, y = U.check_xy(x, y, self.dtype, what)
-        out = self(x[:1])
-        y = U.check_labels(self.loss, y, out.shape, self.dtype)
-        if len(self.metrics) != len(self._metric_ids):
-            self.metrics = [metrics_module.get(m, y[:1], out) for m in self._metric_ids]
-        return x, y
+    @staticmethod
+    def _node_mask(node, masks):
+        first = node.template[0]
+        if isinstance(first, (list, tuple)):
+            ms = [masks.get(id(node.inputs[s.i])) if isinstance(s, graph._Slot) else None for s in first]
+            return None if all(m is None for m in ms) else ms
+        return masks.get(id(node.inputs[first.i])) if isinstance(first, graph._Slot) else None
 
-    def _regularized_layers(self):
-        return [layer for layer in self._layers if getattr(layer, "losses", None)]
+    def compute_mask(self, inputs, mask=None):
+        m = getattr(self, "_output_mask", None)
+        return None if m is None else (m[0] if self._single_output else m)
 
-    def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, initial_epoch=0):
-        """Train with mini-batch gradient descent; returns a ``History`` (Keras keys and semantics).
+    # -- backward ---------------------------------------------------------------------------------
+    def backward(self, dy):
+        """dL/dinputs from dL/doutputs (a list for several outputs); fills every layer's ``grads``."""
+        if self._graph is None:
+            return Layer.backward(self, dy)
+        if self._shared:
+            raise NotImplementedError(f"Model '{self.name}': layer(s) {self._shared} are called more than once; "
+                                      f"dlkit.np layers keep the cache of one call, so backward through a "
+                                      f"shared layer is not supported (use separate layers)")
+        values = getattr(self, "_last_values", None)
+        if values is None:
+            raise RuntimeError(f"Model '{self.name}': backward() called before the model was called")
+        dys = list(dy) if not self._single_output else [dy]
+        if len(dys) != len(self._outputs):
+            raise ValueError(f"Model '{self.name}': backward expects {len(self._outputs)} gradient(s), "
+                             f"got {len(dys)}")
+        grads = {}
 
-        ``verbose``: 0 silent, 1 one progress bar per epoch, 2 one line per epoch. Raises
-        FloatingPointError as soon as the loss becomes nan or inf.
-        """
-        try:
-            with U.blas_limit():
-                return self._fit(x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                                 validation_data, shuffle, initial_epoch)
-        finally:
-            for layer in self._layers:
-                layer.input_gradient = True
+        def accumulate(t, g):
+            # fan-out: a tensor used by several layers gets the sum of their gradients
+            if g is not None and t.dtype.kind == "f":
+                grads[id(t)] = g if id(t) not in grads else grads[id(t)] + g
 
-    def _backprop_layers(self):
-        """Layers to run backward through in fit, last first: none below the first trainable layer,
-        which is told that nobody needs its input gradient (as Keras skips it too)."""
-        first = next((i for i, layer in enumerate(self._layers) if layer.trainable_names), 0)
-        self._layers[first].input_gradient = False
-        return self._layers[first:][::-1]
-
-    def _fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-             initial_epoch):
-        batch_size = int(batch_size or 32)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        x, y = U.check_xy(x, y, self.dtype)
-        if validation_data is None and validation_split:
-            if not 0 < validation_split < 1:
-                raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
-            split = int(math.floor(len(x) * (1.0 - validation_split)))
-            if split == 0 or split == len(x):
-                raise ValueError(f"validation_split={validation_split} leaves no training or no validation "
-                                 f"samples out of {len(x)}")
-            x, y, validation_data = x[:split], y[:split], (x[split:], y[split:])
-        x, y = self._prepare(x, y)
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a tuple (x_val, y_val)")
-            xv, yv = self._prepare(*validation_data, what="validation_data x")
-        n, steps = len(x), -(-len(x) // batch_size)
-        history = callbacks_module.History()
-        cbs = callbacks_module.CallbackList(list(callbacks or []) + [history], self,
-                                            {"verbose": verbose, "epochs": epochs, "steps": steps})
-        reg_layers = self._regularized_layers()
-        layers, loss_fn, opt, metrics = self._layers, self.loss, self.optimizer, self.metrics
-        rev = None
-        rng = get_rng()
-        self.stop_training = False
-        cbs.call("on_train_begin", None)
-        logs = {}
-        for epoch in range(initial_epoch, epochs):
-            cbs.call("on_epoch_begin", epoch, None)
-            if shuffle:
-                perm = rng.permutation(n)
-                xe, ye = x[perm], y[perm]
+        for t, g in zip(self._outputs, dys):
+            accumulate(t, None if g is None else np.asarray(g, dtype=t.dtype))
+        for node in reversed(self._graph):
+            gs = [grads.get(id(t)) for t in node.outputs]
+            if all(g is None for g in gs):
+                continue                                # this branch does not reach the loss
+            if node.multi_output:
+                d = [g if g is not None else np.zeros_like(values[id(t)]) for g, t in zip(gs, node.outputs)]
             else:
-                xe, ye = x, y
-            for m in metrics:
-                m.reset_state()
-            total = 0.0
-            bar = U.progress(verbose, steps, epoch, epochs)
-            try:
-                for b in range(steps):
-                    if cbs.has_batch_hooks:
-                        cbs.call("on_train_batch_begin", b, None)
-                    s = b * batch_size
-                    xb, yb = xe[s:s + batch_size], ye[s:s + batch_size]
-                    out = xb
-                    for layer in layers:
-                        out = layer(out, training=True)
-                    value = float(loss_fn(yb, out))
-                    if reg_layers:
-                        value += float(sum(sum(layer.losses) for layer in reg_layers))
-                    if not math.isfinite(value):
-                        raise FloatingPointError(
-                            f"loss became {value} at epoch {epoch + 1}, batch {b + 1} (of {steps}); try a "
-                            f"smaller learning_rate (current: {opt.learning_rate:g}), scaled inputs, or "
-                            f"gradient clipping (e.g. clipnorm=1.0)")
-                    dy = loss_fn.backward()
-                    if rev is None:
-                        rev = self._backprop_layers()
-                    for layer in rev:
-                        dy = layer.backward(dy)
-                    opt.apply_gradients([p for layer in layers for p in layer.parameters()])
-                    total += value * len(xb)
-                    for m in metrics:
-                        m.update_state(yb, out)
-                    if cbs.has_batch_hooks:
-                        cbs.call("on_train_batch_end", b, {"loss": total / min(s + batch_size, n)})
-                    if bar is not None:
-                        bar.update(1)
-                        if b % 8 == 0 or b == steps - 1:
-                            bar.set_postfix(U.postfix(total / min(s + batch_size, n), metrics), refresh=False)
-                logs = {"loss": total / n}
-                logs.update((m.name, m.result()) for m in metrics)
-                if validation_data is not None:
-                    vals = self._evaluate_arrays(xv, yv, batch_size)
-                    logs["val_loss"] = vals[0]
-                    logs.update((f"val_{m.name}", v) for m, v in zip(metrics, vals[1:]))
-                if bar is not None:
-                    bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
-            finally:
-                if bar is not None:
-                    bar.close()
-            if verbose == 2:
-                print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
-            cbs.call("on_epoch_end", epoch, logs)
-            if self.stop_training:
-                break
-        cbs.call("on_train_end", logs)
-        self.history = history
-        return history
+                d = gs[0]
+            dx = node.layer.backward(d)
+            dxs = list(dx) if isinstance(dx, (list, tuple)) else [dx]
+            n_main = len(dxs)
+            if n_main < len(node.inputs) and getattr(node.layer, "initial_state_grads", None) is not None:
+                state_slots = node.template[2].get("initial_state")
+                if state_slots is not None:
+                    slots = state_slots if isinstance(state_slots, (list, tuple)) else [state_slots]
+                    for s, g in zip(slots, node.layer.initial_state_grads):
+                        if isinstance(s, graph._Slot):
+                            accumulate(node.inputs[s.i], g)
+            for t, g in zip(node.inputs[:n_main], dxs):
+                accumulate(t, g)
+        out = [grads.get(id(t), np.zeros_like(values[id(t)], dtype=t.dtype if t.dtype.kind == "f" else None))
+               for t in self._inputs]
+        return out[0] if self._single_input else out
 
-    def _evaluate_arrays(self, x, y, batch_size):
-        """[loss, *metric results] over (x, y) in inference mode, weighted by batch size."""
-        for m in self.metrics:
-            m.reset_state()
-        total = 0.0
-        for s in range(0, len(x), batch_size):
-            out = self(x[s:s + batch_size], training=False)
-            total += float(self.loss(y[s:s + batch_size], out)) * len(out)
-            for m in self.metrics:
-                m.update_state(y[s:s + batch_size], out)
-        loss = total / len(x) + float(sum(self.losses))
-        return [loss] + [m.result() for m in self.metrics]
+    def _set_input_gradients(self, flag):
+        """fit: a layer whose inputs are all model inputs need not compute dL/dinputs."""
+        if self._graph is None:
+            return
+        inputs = {id(t) for t in self._inputs}
+        for node in self._graph:
+            if node.layer.name not in self._shared and all(id(t) in inputs for t in node.inputs):
+                node.layer.input_gradient = flag
 
-    def evaluate(self, x=None, y=None, batch_size=32, verbose=0, return_dict=False):
-        """Loss (and metrics) on (x, y): a float when there are no metrics, else [loss, *metrics]."""
-        x, y = self._prepare(x, y)
-        with U.blas_limit():
-            vals = self._evaluate_arrays(x, y, int(batch_size or 32))
-        names = ["loss"] + [m.name for m in self.metrics]
-        if verbose:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in zip(names, vals)))
-        if return_dict:
-            return dict(zip(names, vals))
-        return vals[0] if len(vals) == 1 else vals
-
-    def predict(self, x, batch_size=32, verbose=0):
-        """Model outputs for x, computed in batches in inference mode (training=False)."""
-        x = U.as_array(x, "x").astype(self.dtype, copy=False)
-        batch_size = int(batch_size or 32)
-        with U.blas_limit():
-            outs = [self(x[s:s + batch_size], training=False) for s in range(0, len(x), batch_size)]
-        if not outs:
-            raise ValueError("predict: x is empty")
-        return np.concatenate(outs, axis=0)
+    # -- reporting --------------------------------------------------------------------------------
+    def _summary_rows(self):
+        if self._graph is None:
+            return [(f"{layer.name} ({type(layer).__name__})", "?", layer) for layer in self.layers]
+        rows = [(f"{t.node.name} (InputLayer)", U.format_shape(t.shape), None) for t in self._inputs]
+        for node in self._graph:
+            shapes = [U.format_shape(t.shape) for t in node.outputs]
+            rows.append((f"{node.layer.name} ({type(node.layer).__name__})",
+                         shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]", node.layer))
+        return rows
 
     def __repr__(self):
-        return f"<Sequential name={self.name!r} layers={len(self._layers)}>"
-
+        return f"<{type(self).__name__} name={self.name!r} layers={len(self.layers)}>"

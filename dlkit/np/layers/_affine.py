@@ -1,4 +1,4 @@
-"""What Dense and Conv2D share: y = activation(affine(x)), a kernel and a bias, their regularizers."""
+"""What Dense and Conv2D (and other kernel layers) share: y = activation(affine(x)), a kernel and a bias, their regularizers."""
 import numpy as np
 
 from dlkit.np import activations
@@ -12,7 +12,7 @@ def get_regularizer(identifier):
     return regularizers.get(identifier)
 
 
-class AffineLayer(Layer):
+class KernelLayer(Layer):
     """Base of layers computing ``activation(affine(x; kernel, bias))``.
 
     Subclasses implement ``_affine_forward(x) -> (z, cache)`` and
@@ -34,7 +34,7 @@ class AffineLayer(Layer):
         if self.use_bias:
             self.add_weight("bias", (units,), self.bias_initializer)
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         z, affine_cache = self._affine_forward(x)
         y, act_cache = self.activation.forward(z)
         self._cache = (affine_cache, act_cache)
@@ -63,3 +63,6 @@ class AffineLayer(Layer):
         if self.built and self.use_bias and self.bias_regularizer is not None:
             out.append(self.bias_regularizer(self.params["bias"]))
         return out
+
+
+AffineLayer = KernelLayer  # the earlier name

@@ -70,7 +70,6 @@ class MultiHeadAttention(Layer):
             self.add_weight("attention_output/bias", (dq,), self.bias_initializer)
         self.feature_dims = (dq, dv, dk)
         self.input_shape = (None, None, dq)
-        self.built = True
 
     def _check(self, query, value, key):
         for nm, a in (("query", query), ("value", value), ("key", key)):
@@ -106,16 +105,20 @@ class MultiHeadAttention(Layer):
             c += w
         return out, W
 
-    def __call__(self, query, value=None, key=None, attention_mask=None, use_causal_mask=False,
-                 training=False, return_attention_scores=False):
-        query = self._cast(query)
+    def _qvk(self, query, value, key):
+        value = query if value is None else self._cast(value)
+        key = value if key is None else self._cast(key)
+        self._check(query, value, key)
+        return query, value, key
+
+    def _build_args(self, query, value=None, key=None, **kwargs):
+        return tuple(a.shape for a in self._qvk(query, value, key))
+
+    def call(self, query, value=None, key=None, attention_mask=None, use_causal_mask=False,
+             training=False, return_attention_scores=False):
         separate_key = key is not None
         self_only = value is None  # mha(x): self-attention, backward returns one array
-        value = query if self_only else self._cast(value)
-        key = self._cast(key) if separate_key else value
-        self._check(query, value, key)
-        if not self.built:
-            self.build(query.shape, value.shape, key.shape)
+        query, value, key = self._qvk(query, value, key)
         B, T, S = query.shape[0], query.shape[1], value.shape[1]
         mask = F.broadcast_attention_mask(attention_mask, B, T, S, name=f"{self.name}: attention_mask")
         if use_causal_mask:
@@ -151,9 +154,6 @@ class MultiHeadAttention(Layer):
         if return_attention_scores:
             return y, self.attention_scores
         return y
-
-    def forward(self, x, training=False):
-        return self(x, training=training)
 
     def _project_backward(self, x, names, W, dheads):
         """Gradients of one projection group: fills the kernel/bias grads; returns ``dx (B, L, d)``."""

@@ -7,7 +7,7 @@ its scratch buffers between calls, so training does not reallocate them every ba
 """
 import numpy as np
 
-from dlkit.np.layers._affine import AffineLayer
+from dlkit.np.layers._affine import KernelLayer
 from dlkit.np.functional.conv import _pair, conv2d_backward, conv2d_forward, conv_pads
 
 __all__ = ["Conv2D"]
@@ -29,7 +29,7 @@ def check_image_batch(layer, x, channels=None):
                          f"{tuple(x.shape)}{hint}")
 
 
-class Conv2D(AffineLayer):
+class Conv2D(KernelLayer):
     """2-D convolution: ``y = activation(conv(x, kernel) + bias)``.
 
     ``padding="same"`` pads as TensorFlow does (output ceil(size / stride); when the total padding is
@@ -52,11 +52,9 @@ class Conv2D(AffineLayer):
             raise ValueError(f"Conv2D: padding must be 'valid' or 'same', got {padding!r}")
         self._workspace = {}
 
-    def __call__(self, x, training=False):
-        x = np.asarray(x)
+    def check_input(self, x):
         check_image_batch(self, x, self.in_channels if self.built else None)
         self._output_size(x.shape)
-        return super().__call__(x, training=training)
 
     def _output_size(self, shape):
         try:

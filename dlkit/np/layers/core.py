@@ -9,7 +9,7 @@ import numpy as np
 
 from dlkit.np import activations
 from dlkit.np.base import Layer
-from dlkit.np.layers._affine import AffineLayer
+from dlkit.np.layers._affine import KernelLayer
 from dlkit.np.functional.dense import dense_backward, dense_forward
 from dlkit.np.random import get_rng
 
@@ -17,13 +17,15 @@ __all__ = ["Dense", "Activation", "Dropout", "Flatten"]
 
 
 
-class Dense(AffineLayer):
+class Dense(KernelLayer):
     """Fully connected layer: y = activation(x W + b) on the last axis of x.
 
     Input (batch, ..., d) -> output (batch, ..., units). Weights, in Keras order: "kernel" (d, units),
     "bias" (units,) if ``use_bias``. ``kernel_regularizer`` (e.g. ``"l2"`` or ``regularizers.L2(0.01)``)
     adds its penalty to ``layer.losses`` and its gradient to ``grads["kernel"]``.
     """
+
+    supports_masking = True
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -61,11 +63,13 @@ class Dense(AffineLayer):
 class Activation(Layer):
     """Applies an activation elementwise (softmax: on the last axis). No weights; shape unchanged."""
 
+    supports_masking = True
+
     def __init__(self, activation, dtype="float32", name=None):
         super().__init__(name=name, dtype=dtype)
         self.activation = activations.get(activation)
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         y, self._cache = self.activation.forward(x)
         return y
 
@@ -83,6 +87,8 @@ class Dropout(Layer):
     backward reuses the mask of the last forward call.
     """
 
+    supports_masking = True
+
     def __init__(self, rate, noise_shape=None, seed=None, dtype="float32", name=None):
         super().__init__(name=name, dtype=dtype)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating, np.integer)) \
@@ -93,7 +99,7 @@ class Dropout(Layer):
         self.seed = seed
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         if not training or self.rate == 0:
             self._cache = (None,)
             return x
@@ -118,7 +124,7 @@ class Dropout(Layer):
 class Flatten(Layer):
     """Flattens all axes but the batch axis: (batch, d1, ..., dk) -> (batch, d1 * ... * dk)."""
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         self._cache = (x.shape,)
         return x.reshape(x.shape[0], -1)
 

@@ -20,6 +20,8 @@ def _check_axis(layer, axis):
 class _Norm(Layer):
     """Shared weight handling: ``gamma`` (if scale) and ``beta`` (if center) of shape (features,)."""
 
+    supports_masking = True
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", name=None, dtype="float32", trainable=True):
         super().__init__(name=name, dtype=dtype, trainable=trainable)
@@ -27,17 +29,13 @@ class _Norm(Layer):
         self.axis, self.epsilon, self.center, self.scale = -1, float(epsilon), center, scale
         self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
 
-    def _check_input(self, x):
+    def check_input(self, x):
         if x.ndim < 2:
             raise ValueError(f"{type(self).__name__} '{self.name}': expected input of shape "
                              f"(batch, ..., features), got {x.shape}")
         if self.built and x.shape[-1] != self.features:
             raise ValueError(f"{type(self).__name__} '{self.name}': expected input of shape "
                              f"(batch, ..., {self.features}), got {x.shape}")
-
-    def __call__(self, x, training=False):
-        self._check_input(np.asarray(x))
-        return super().__call__(x, training=training)
 
     def build(self, input_shape):
         self.features = int(input_shape[-1])
@@ -63,7 +61,7 @@ class LayerNormalization(_Norm):
     Input (batch, ..., D) -> output of the same shape; ``gamma, beta``: (D,).
     """
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         gamma, beta = self._gamma_beta()
         out, self._cache = F.layernorm_forward(x, gamma, beta, self.epsilon)
         return out
@@ -98,7 +96,7 @@ class BatchNormalization(_Norm):
         self.add_weight("moving_variance", (self.features,), self.moving_variance_initializer,
                         trainable=False)
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         gamma, beta = self._gamma_beta()
         if training and self.trainable:  # Keras: a frozen BatchNormalization runs in inference mode
             out, cache, mean, var = F.batchnorm_forward(x, gamma, beta, self.epsilon)

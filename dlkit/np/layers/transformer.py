@@ -24,8 +24,7 @@ from dlkit.np.layers.core import Dense, Dropout
 from dlkit.np.layers.embedding import Embedding
 from dlkit.np.layers.normalization import LayerNormalization
 
-__all__ = ["sinusoidal_encoding", "PositionalEncoding", "TokenAndPositionEmbedding", "CompositeLayer",
-           "TransformerEncoderBlock", "TransformerDecoderBlock"]
+__all__ = ["sinusoidal_encoding", "PositionalEncoding", "TokenAndPositionEmbedding", "TransformerEncoderBlock", "TransformerDecoderBlock"]
 
 
 def sinusoidal_encoding(length, depth, max_wavelength=10000, dtype="float32"):
@@ -49,7 +48,7 @@ class PositionalEncoding(Layer):
         super().__init__(name=name, dtype=dtype)
         self.max_wavelength = max_wavelength
 
-    def forward(self, x, training=False):
+    def call(self, x, training=False):
         _check_seq(self, x)
         self._cache = x.shape
         return x + sinusoidal_encoding(x.shape[1], x.shape[2], self.max_wavelength, self.dtype)
@@ -59,28 +58,7 @@ class PositionalEncoding(Layer):
         return np.asarray(dy, dtype=self.dtype)
 
 
-class CompositeLayer(Layer):
-    """A layer made of named sublayers; ``params``/``grads`` are their weights as ``"<sub>/<weight>"``."""
-
-    def _sublayers(self):
-        raise NotImplementedError  # -> list of (name, layer) in weight order
-
-    def _register(self):
-        self.params = {f"{n}/{k}": v for n, lyr in self._sublayers() for k, v in lyr.params.items()}
-        self._non_trainable = {f"{n}/{k}" for n, lyr in self._sublayers()
-                               for k in lyr.params if k not in lyr.trainable_names}
-
-    def _collect_grads(self):
-        self.grads = {f"{n}/{k}": g for n, lyr in self._sublayers() for k, g in lyr.grads.items()}
-
-    @property
-    def trainable_names(self):
-        if not self.trainable:
-            return []
-        return [k for k in self.params if k not in self._non_trainable]
-
-
-class TokenAndPositionEmbedding(CompositeLayer):
+class TokenAndPositionEmbedding(Layer):
     """Token ids ``(B, T)`` -> ``token_embedding(ids) + position(T)`` of shape ``(B, T, embed_dim)``.
 
     ``positional="learned"``: a second ``Embedding(sequence_length, embed_dim)`` looked up at
@@ -98,27 +76,24 @@ class TokenAndPositionEmbedding(CompositeLayer):
         self.position_embedding = (Embedding(sequence_length, embedding_dim, embeddings_initializer, dtype=dtype)
                                    if positional == "learned" else None)
 
-    def _sublayers(self):
-        subs = [("token_embedding", self.token_embedding)]
-        return subs + ([("position_embedding", self.position_embedding)] if self.position_embedding else [])
+    def _cast_inputs(self, ids):
+        return np.asarray(ids)
 
-    def __call__(self, ids, training=False):
-        ids = np.asarray(ids)
+    def check_input(self, ids):
         if ids.ndim != 2:
             raise ValueError(f"TokenAndPositionEmbedding '{self.name}': expected token ids of shape "
                              f"(batch, seq_len), got {ids.shape}")
+        if ids.shape[1] > self.sequence_length:
+            raise ValueError(f"TokenAndPositionEmbedding '{self.name}': sequence length {ids.shape[1]} "
+                             f"exceeds sequence_length={self.sequence_length}")
+
+    def call(self, ids, training=False):
         T = ids.shape[1]
-        if T > self.sequence_length:
-            raise ValueError(f"TokenAndPositionEmbedding '{self.name}': sequence length {T} exceeds "
-                             f"sequence_length={self.sequence_length}")
         y = self.token_embedding(ids, training=training)
         if self.position_embedding is not None:
             y = y + self.position_embedding(np.arange(T)[None], training=training)
         else:
             y = y + sinusoidal_encoding(T, y.shape[-1], dtype=self.dtype)
-        if not self.built:
-            self.built = True
-            self._register()
         self._cache = ids
         return y
 
@@ -128,11 +103,10 @@ class TokenAndPositionEmbedding(CompositeLayer):
         self.token_embedding.backward(dy)
         if self.position_embedding is not None:
             self.position_embedding.backward(dy.sum(axis=0, keepdims=True))
-        self._collect_grads()
         return np.zeros(ids.shape, dtype=self.dtype)
 
 
-class TransformerEncoderBlock(CompositeLayer):
+class TransformerEncoderBlock(Layer):
     """Self-attention block ``(B, T, d) -> (B, T, d)``; see the module docstring for the formulas.
 
     Args: ``num_heads``, ``intermediate_dim`` (feed-forward width; alias ``ff_dim``), ``key_dim``
@@ -144,6 +118,7 @@ class TransformerEncoderBlock(CompositeLayer):
 
     causal = False
     accepts_padding_mask = True
+    supports_masking = True  # the output keeps the time axis, so a padding mask still applies
 
     def __init__(self, num_heads, intermediate_dim=None, key_dim=None, dropout=0.0, activation="relu",
                  norm_first=False, epsilon=1e-5, ff_dim=None, name=None, dtype="float32"):
@@ -172,17 +147,13 @@ class TransformerEncoderBlock(CompositeLayer):
                              (self.feedforward_output_dense, ffn_in)):
             layer.input_shape = (None,) + tuple(shape[1:])
             layer.build(shape)
-            layer.built = True
-        self._register()
 
-    def _sublayers(self):
-        return [(n, getattr(self, n)) for n in ("self_attention", "self_attention_layer_norm",
-                                                "feedforward_layer_norm", "feedforward_intermediate_dense",
-                                                "feedforward_output_dense")]
-
-    def __call__(self, x, padding_mask=None, attention_mask=None, training=False):
-        x = self._cast(x)
+    def check_input(self, x):
         _check_seq(self, x)
+
+    def call(self, x, training=False, padding_mask=None, attention_mask=None, mask=None):
+        """``mask`` (from ``Embedding(mask_zero=True)``) is a ``padding_mask``: True at real tokens."""
+        padding_mask = mask if padding_mask is None else padding_mask
         if padding_mask is not None:
             pm = np.asarray(padding_mask)
             if pm.shape != x.shape[:2]:
@@ -190,11 +161,12 @@ class TransformerEncoderBlock(CompositeLayer):
                                  f"(batch, seq_len) = {x.shape[:2]}, got {pm.shape}")
             pm = pm.astype(bool)[:, None, :]
             attention_mask = pm if attention_mask is None else (np.asarray(attention_mask, bool) & pm)
-        if not self.built:
-            self.input_shape = (None,) + tuple(x.shape[1:])
-            self.build(x.shape)
-            self.built = True
-        return self.forward(x, training=training, attention_mask=attention_mask)
+        ln1, ln2 = self.self_attention_layer_norm, self.feedforward_layer_norm
+        if self.norm_first:
+            x1 = x + self._attend(ln1(x), attention_mask, training)
+            return x1 + self._ffn(ln2(x1), training)
+        x1 = ln1(x + self._attend(x, attention_mask, training))
+        return ln2(x1 + self._ffn(x1, training))
 
     def _attend(self, h, attention_mask, training):
         a = self.self_attention(h, attention_mask=attention_mask, use_causal_mask=self.causal,
@@ -205,14 +177,6 @@ class TransformerEncoderBlock(CompositeLayer):
         f = self.feedforward_intermediate_dense(h, training=training)
         f = self.feedforward_output_dense(f, training=training)
         return self.feedforward_dropout(f, training=training)
-
-    def forward(self, x, training=False, attention_mask=None):
-        ln1, ln2 = self.self_attention_layer_norm, self.feedforward_layer_norm
-        if self.norm_first:
-            x1 = x + self._attend(ln1(x), attention_mask, training)
-            return x1 + self._ffn(ln2(x1), training)
-        x1 = ln1(x + self._attend(x, attention_mask, training))
-        return ln2(x1 + self._ffn(x1, training))
 
     def _attend_backward(self, d):
         return self.self_attention.backward(self.self_attention_dropout.backward(d))
@@ -234,7 +198,6 @@ class TransformerEncoderBlock(CompositeLayer):
             dx1 = ds2 + self._ffn_backward(ds2)
             ds1 = ln1.backward(dx1)
             dx = ds1 + self._attend_backward(ds1)
-        self._collect_grads()
         return dx
 
 
