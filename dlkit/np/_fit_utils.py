@@ -52,7 +52,8 @@ def check_xy(x, y, dtype, what="x"):
             raise ValueError(f"{what}: all input arrays need the same number of samples, got "
                              f"{[len(v) for v in x]}")
     else:
-        x = as_array(x, what).astype(dtype, copy=False)
+        x = as_array(x, what)
+        x = x.astype(dtype, copy=False) if x.dtype.kind == "f" or x.dtype == bool else x
     ylabel = "y" if what == "x" else f"{what} labels".replace(" x labels", " y")
     if isinstance(y, (list, tuple)) and y and all(hasattr(v, "shape") for v in y):
         y = [as_array(v, ylabel) for v in y]
@@ -134,6 +135,14 @@ def sample_weights(y, sample_weight, class_weight, loss):
         cw = np.vectorize(lambda c: float(class_weight[c]), otypes=[np.float64])(labels)
         w = w * (cw if w.ndim == 1 else cw[:, None])
     return w
+
+
+def update_metrics(metrics, y, y_pred, sample_weight):
+    for m in metrics:
+        if sample_weight is None:
+            m.update_state(y, y_pred)
+        else:
+            m.update_state(y, y_pred, sample_weight=sample_weight)
 
 
 def as_callback_list(callbacks):

@@ -6,27 +6,27 @@
 - ``TokenCrossentropy(from_logits=True)``: the same as a ``dlkit.np.losses.Loss`` (``loss(y, logits, mask)``
   then ``loss.backward()`` -> dL/dlogits ``(B, T, V)``).
 - ``token_accuracy(y_true, logits, mask=None)``: fraction of (unmasked) tokens whose argmax is right.
-- ``SequenceModel(layers)``: chains dlkit.np layers on ``(B, T, ...)`` data; Transformer blocks also get
-  the ``padding_mask``. ``compile / fit / evaluate / predict / train_on_batch``.
-- ``TransformerLM(vocab_size, seq_len, d_model, num_heads, ff_dim, num_layers)``: a decoder-only
+- ``TokenAccuracy()``: the same as a stateful metric (exact over an epoch), ``sample_weight`` = mask.
+- ``TransformerLM(vocab_size, seq_len, d_model, num_heads, ff_dim, num_layers)``: a ``dlkit.np.Model`` (the
+  functional API, trained by the same ``fit`` / ``train_on_batch``; the mask of scored tokens is the
+  ``sample_weight``), a decoder-only
   (GPT-style, pre-norm) language model: token + learned position embedding, causal
   ``TransformerDecoderBlock`` s, a final ``LayerNormalization`` and a ``Dense(vocab_size)`` head
   producing logits; ``generate(prompt, steps)`` decodes greedily (or samples with ``temperature > 0``).
 """
-import math
-from types import SimpleNamespace
-
 import numpy as np
 
-from dlkit.np import optimizers as optimizers_module
+from dlkit.np.graph import Input
+from dlkit.np.metrics import Metric
+from dlkit.np.model import Model
 from dlkit.np.layers.core import Dense
 from dlkit.np.layers.normalization import LayerNormalization
 from dlkit.np.layers.transformer import TokenAndPositionEmbedding, TransformerDecoderBlock
 from dlkit.np.losses import Loss, log_softmax
 from dlkit.np.random import get_rng
 
-__all__ = ["sequence_sparse_categorical_crossentropy", "TokenCrossentropy", "token_accuracy",
-           "SequenceModel", "TransformerLM"]
+__all__ = ["sequence_sparse_categorical_crossentropy", "TokenCrossentropy", "token_accuracy", "TokenAccuracy",
+           "TransformerLM"]
 
 
 def _check_tokens(y_true, logits, mask, who):
@@ -62,6 +62,7 @@ def sequence_sparse_categorical_crossentropy(y_true, logits, mask=None):
 def token_accuracy(y_true, logits, mask=None):
     """Fraction of unmasked tokens with ``argmax(logits) == y_true``."""
     y, logits, m = _check_tokens(y_true, logits, mask, "token_accuracy")
+    m = m.astype(np.float64)
     return float(np.sum((logits.argmax(-1) == y) * m) / max(1.0, float(m.sum())))
 
 
@@ -74,7 +75,9 @@ class TokenCrossentropy(Loss):
     def __init__(self, from_logits=True):
         self.from_logits = from_logits
 
-    def __call__(self, y_true, y_pred, mask=None):
+    def __call__(self, y_true, y_pred, mask=None, sample_weight=None):
+        """``mask`` (alias ``sample_weight``, as ``fit`` passes it) selects the scored tokens."""
+        mask = sample_weight if mask is None else mask
         y, p, m = _check_tokens(y_true, y_pred, mask, type(self).__name__)
         if p.dtype.kind != "f":
             p = p.astype(np.float32)
@@ -95,125 +98,52 @@ class TokenCrossentropy(Loss):
         return d
 
 
-class SequenceModel:
-    """A chain of dlkit.np layers for ``(B, T, ...)`` sequences, trained by explicit backprop.
+class TokenAccuracy(Metric):
+    """Fraction of scored tokens whose argmax is right, exact over all batches (mask = sample_weight)."""
 
-    ``model(x, padding_mask=None, training=False)``; layers with ``accepts_padding_mask`` (Transformer
-    blocks) receive the mask. ``fit(x, y, mask=None, ...)`` masks the loss per token.
-    """
+    def __init__(self, name="token_accuracy"):
+        super().__init__(name=name)
 
-    def __init__(self, layers, name=None):
-        self.layers = list(layers)
-        self.name = name or type(self).__name__.lower()
-        self.optimizer, self.loss = None, TokenCrossentropy(from_logits=True)
+    def reset_state(self):
+        self._hits = self._count = 0.0
 
-    def __call__(self, x, padding_mask=None, training=False):
-        out = x
-        for layer in self.layers:
-            if getattr(layer, "accepts_padding_mask", False) and padding_mask is not None:
-                out = layer(out, padding_mask=padding_mask, training=training)
-            else:
-                out = layer(out, training=training)
-        return out
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y, logits, m = _check_tokens(y_true, y_pred, sample_weight, "TokenAccuracy")
+        m = m.astype(np.float64)
+        self._hits += float(np.sum((logits.argmax(-1) == y) * m))
+        self._count += float(m.sum())
 
-    def backward(self, dy):
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
-        return dy
-
-    def parameters(self):
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def get_weights(self):
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights):
-        weights = list(weights)
-        for layer in self.layers:
-            k = len(layer.params)
-            layer.set_weights(weights[:k])
-            weights = weights[k:]
-
-    def count_params(self):
-        return sum(layer.count_params() for layer in self.layers)
-
-    def compile(self, optimizer="adam", loss=None):
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = loss if loss is not None else TokenCrossentropy(from_logits=True)
-        return self
-
-    def train_on_batch(self, x, y, mask=None, padding_mask=None):
-        """One gradient step; returns ``(loss, token_accuracy)`` on the batch (before the step)."""
-        if self.optimizer is None:
-            self.compile()
-        logits = self(x, padding_mask=padding_mask, training=True)
-        value = float(self.loss(y, logits, mask))
-        if not math.isfinite(value):
-            raise FloatingPointError(f"{self.name}: loss became {value}; lower the learning rate")
-        self.backward(self.loss.backward())
-        self.optimizer.apply_gradients(self.parameters())
-        return value, token_accuracy(y, logits, mask)
-
-    def fit(self, x, y, mask=None, epochs=1, batch_size=32, shuffle=True, verbose=0, validation_data=None,
-            padding_mask=None):
-        """Mini-batch training; returns an object with ``.history`` (``loss``, ``token_accuracy`` per
-        epoch, and ``val_*`` when ``validation_data=(x, y[, mask])`` is given). ``mask (B, T)`` selects
-        the tokens that count in the loss; ``padding_mask (B, T)`` hides padding keys from attention."""
-        x, y = np.asarray(x), np.asarray(y)
-        if len(x) != len(y):
-            raise ValueError(f"{self.name}: x and y have different numbers of samples: {len(x)} vs {len(y)}")
-        hist = {"loss": [], "token_accuracy": []}
-        rng, n = get_rng(), len(x)
-        for epoch in range(epochs):
-            perm = rng.permutation(n) if shuffle else np.arange(n)
-            tot_l = tot_a = 0.0
-            for s in range(0, n, batch_size):
-                idx = perm[s:s + batch_size]
-                l, a = self.train_on_batch(x[idx], y[idx], None if mask is None else np.asarray(mask)[idx],
-                                           None if padding_mask is None else np.asarray(padding_mask)[idx])
-                tot_l, tot_a = tot_l + l * len(idx), tot_a + a * len(idx)
-            hist["loss"].append(tot_l / n)
-            hist["token_accuracy"].append(tot_a / n)
-            if validation_data is not None:
-                for k, v in self.evaluate(*validation_data).items():
-                    hist.setdefault(f"val_{k}", []).append(v)
-            if verbose:
-                print(f"epoch {epoch + 1}/{epochs} " + " ".join(f"{k}={v[-1]:.4f}" for k, v in hist.items()))
-        self.history = SimpleNamespace(history=hist)
-        return self.history
-
-    def predict(self, x, batch_size=256, padding_mask=None):
-        """Logits ``(B, T, V)`` in inference mode."""
-        x = np.asarray(x)
-        outs = [self(x[s:s + batch_size], None if padding_mask is None else padding_mask[s:s + batch_size])
-                for s in range(0, len(x), batch_size)]
-        return np.concatenate(outs)
-
-    def evaluate(self, x, y, mask=None, batch_size=256):
-        """``{"loss": ..., "token_accuracy": ...}`` over all (unmasked) tokens."""
-        logits = self.predict(x, batch_size)
-        return {"loss": sequence_sparse_categorical_crossentropy(y, logits, mask),
-                "token_accuracy": token_accuracy(y, logits, mask)}
+    def result(self):
+        return self._hits / max(1.0, self._count)
 
 
-class TransformerLM(SequenceModel):
+class TransformerLM(Model):
     """Decoder-only Transformer language model (pre-norm, learned positions by default).
 
     ``TransformerLM(vocab_size, seq_len, d_model=64, num_heads=4, ff_dim=128, num_layers=2, dropout=0.0,
-    positional="learned", norm_first=True)``; ``model(tokens (B, T)) -> logits (B, T, vocab_size)``
-    with ``T <= seq_len``. Logit t predicts token t + 1 (train with ``y = x`` shifted left).
+    positional="learned", norm_first=True)``: input token ids (batch, T) with ``T <= seq_len`` -> logits
+    (batch, T, vocab_size); logit t predicts token t + 1 (train with ``y = x`` shifted left). A functional
+    ``Model``: ``compile`` defaults to ``TokenCrossentropy`` and ``TokenAccuracy``; pass the mask of scored
+    tokens as ``sample_weight`` to ``fit``, ``evaluate`` and ``train_on_batch``.
     """
 
     def __init__(self, vocab_size, seq_len, d_model=64, num_heads=4, ff_dim=128, num_layers=2, dropout=0.0,
                  positional="learned", norm_first=True, dtype="float32", name=None):
         self.vocab_size, self.seq_len = int(vocab_size), int(seq_len)
-        layers = [TokenAndPositionEmbedding(vocab_size, seq_len, d_model, positional=positional, dtype=dtype)]
-        layers += [TransformerDecoderBlock(num_heads, ff_dim, dropout=dropout, norm_first=norm_first,
-                                           dtype=dtype) for _ in range(num_layers)]
+        ids = Input((None,), dtype="int64", name="token_ids")
+        h = TokenAndPositionEmbedding(vocab_size, seq_len, d_model, positional=positional, dtype=dtype)(ids)
+        for _ in range(num_layers):
+            h = TransformerDecoderBlock(num_heads, ff_dim, dropout=dropout, norm_first=norm_first, dtype=dtype)(h)
         if norm_first:
-            layers.append(LayerNormalization(epsilon=1e-5, dtype=dtype))
-        layers.append(Dense(vocab_size, dtype=dtype))
-        super().__init__(layers, name=name)
+            h = LayerNormalization(epsilon=1e-5, dtype=dtype)(h)
+        super().__init__(ids, Dense(vocab_size, dtype=dtype)(h), name=name or "transformer_lm")
+        self.dtype = np.dtype(dtype)
+        self.compile()
+
+    def compile(self, optimizer="adam", loss=None, metrics=None):
+        super().compile(optimizer, TokenCrossentropy(from_logits=True) if loss is None else loss,
+                        [TokenAccuracy()] if metrics is None else metrics)
+        return self
 
     def generate(self, prompt, steps, temperature=0.0, rng=None):
         """Extend ``prompt (B, t0)`` by ``steps`` tokens (greedy if ``temperature == 0``); the context is

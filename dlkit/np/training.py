@@ -170,8 +170,7 @@ class Trainer:
                             f"(e.g. clipnorm=1.0)")
                     first = out[0] if isinstance(out, list) else out
                     y0 = yb[0] if isinstance(yb, list) else yb
-                    for m in self.metrics:
-                        m.update_state(y0, first)
+                    U.update_metrics(self.metrics, y0, first, swb)
                     if cbs.has_batch_hooks:
                         cbs.call("on_train_batch_end", b, {"loss": total / seen})
                     if bar is not None:
@@ -203,6 +202,23 @@ class Trainer:
     def _set_input_gradients(self, flag):
         """Subclasses skip dL/dx in layers that only read model inputs while fitting."""
 
+    def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """One :func:`train_step` on one batch (Keras API): the loss and metrics of the batch, computed
+        before the update; a float without metrics, else ``[loss, *metrics]`` (or a dict)."""
+        self._check_backward()
+        x, y = self._prepare(x, y)
+        sw = U.sample_weights(y, sample_weight, None, self.loss)
+        for m in self.metrics:
+            m.reset_state()
+        with U.blas_limit():
+            value, out = train_step(self, self.loss, self.optimizer, x, y, sw)
+        first, y0 = (out[0], y[0]) if isinstance(out, list) else (out, y)
+        U.update_metrics(self.metrics, y0, first, sw)
+        names, vals = ["loss"] + [m.name for m in self.metrics], [value] + [m.result() for m in self.metrics]
+        if return_dict:
+            return dict(zip(names, vals))
+        return vals[0] if len(vals) == 1 else vals
+
     # -- evaluate / predict -----------------------------------------------------------------------
     def _evaluate_arrays(self, x, y, batch_size, sample_weight=None):
         """[loss, *metric results] over (x, y) in inference mode, weighted by batch size."""
@@ -216,8 +232,7 @@ class Trainer:
             value = self.loss(yb, out) if swb is None else self.loss(yb, out, sample_weight=swb)
             total += float(value) * U.batch_len(out)
             first, y0 = (out[0], yb[0]) if isinstance(out, list) else (out, yb)
-            for m in self.metrics:
-                m.update_state(y0, first)
+            U.update_metrics(self.metrics, y0, first, swb)
         loss = total / n + float(sum(self.losses))
         return [loss] + [m.result() for m in self.metrics]
 

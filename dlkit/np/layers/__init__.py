@@ -12,3 +12,6 @@ from dlkit.np.layers.gru import *  # noqa: F401,F403
 from dlkit.np.layers.attention import *  # noqa: F401,F403
 from dlkit.np.layers.transformer import *  # noqa: F401,F403
 from dlkit.np.layers.merging import *  # noqa: F401,F403
+from dlkit.np.layers.conv_extra import *  # noqa: F401,F403
+from dlkit.np.layers.augmentation import *  # noqa: F401,F403
+from dlkit.np.layers.wrappers import *  # noqa: F401,F403

@@ -10,3 +10,6 @@ from dlkit.tf.layers.lstm import *  # noqa: F401,F403
 from dlkit.tf.layers.gru import *  # noqa: F401,F403
 from dlkit.tf.layers.attention import *  # noqa: F401,F403
 from dlkit.tf.layers.transformer import *  # noqa: F401,F403
+from dlkit.tf.layers.conv_extra import *  # noqa: F401,F403
+from dlkit.tf.layers.augmentation import *  # noqa: F401,F403
+from dlkit.tf.layers.wrappers import *  # noqa: F401,F403
