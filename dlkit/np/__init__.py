@@ -11,3 +11,6 @@ from dlkit.np.sequential import *  # noqa: F401,F403  (Sequential)
 from dlkit.np.callbacks import *  # noqa: F401,F403  (History, EarlyStopping)
 from dlkit.np.perceptron import *  # noqa: F401,F403  (Perceptron)
 from dlkit.np.sequence import *  # noqa: F401,F403  (sequence-model helpers)
+from dlkit.np import models, saving  # noqa: E402
+from dlkit.np.saving import save_model, load_model  # noqa: E402,F401
+from dlkit.np.keras_bridge import to_keras, from_keras  # noqa: E402,F401

@@ -196,9 +196,11 @@ class Layer:
         """Hook: the arguments of build() for this call (default: the input shape(s))."""
         return (_shapes(inputs),)
 
-    def __call__(self, inputs, *args, training=False, **kwargs):
+    def __call__(self, inputs, *args, training=None, **kwargs):
         if graph.any_symbolic(inputs, args, kwargs):
-            return graph.symbolic_call(self, inputs, args, kwargs)
+            # an explicit training= is recorded in the graph (e.g. dropout kept on at inference)
+            return graph.symbolic_call(self, inputs, args, dict(kwargs, training=training))
+        training = bool(training)
         inputs = self._cast_inputs(inputs)
         self.check_input(inputs)
         if not self.built:
