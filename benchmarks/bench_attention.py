@@ -1,7 +1,8 @@
 """Benchmark: self-attention ``MultiHeadAttention(4, 32)`` forward+backward, float32, on (32, 64, 128).
 
 dlkit.np (hand-written backward) vs stock Keras under ``tf.function`` + ``tf.GradientTape`` on the CPU.
-Run: ``python benchmarks/bench_attention.py [--repeats 30]``; prints a Markdown table.
+All variants are timed alternately in one run (same machine load).
+Run: ``python benchmarks/bench_attention.py [--repeats 30]``; prints a Markdown table with the ratio to Keras.
 """
 import argparse
 import os
@@ -9,7 +10,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-from _timing import time_ms as best_ms  # noqa: E402
+from _timing import time_interleaved  # noqa: E402
 
 
 def main():
@@ -25,21 +26,20 @@ def main():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((B, T, D)).astype("float32")
     dy = rng.standard_normal((B, T, D)).astype("float32")
-    rows = []
+    fns = {}
     for causal in (False, True):
         mha = NpMHA(4, 32, dtype="float32")
 
-        def np_step():
+        def np_step(mha=mha, causal=causal):
             mha(x, training=True, use_causal_mask=causal)
             return mha.backward(dy)
-        rows.append((f"dlkit.np{' causal' if causal else ''}", *best_ms(np_step, args.repeats)))
-    extra = []
-    try:  # one BLAS thread: immune to oversubscription when the machine is busy
-        from threadpoolctl import threadpool_limits
-        with threadpool_limits(1):
-            extra.append(("dlkit.np causal, 1 BLAS thread", *best_ms(np_step, args.repeats)))
-    except ImportError:
-        pass
+        fns[f"dlkit.np{' causal' if causal else ''}"] = np_step
+    from dlkit.np.blas import blas_threads
+
+    def np_causal_1thread():  # one BLAS thread: immune to oversubscription when the machine is busy
+        with blas_threads(1):
+            fns["dlkit.np causal"]()
+    fns["dlkit.np causal, 1 BLAS thread"] = np_causal_1thread
 
     import tensorflow as tf
     import keras
@@ -57,18 +57,19 @@ def main():
                 loss = tf.reduce_sum(y * dy_)
             return tape.gradient(loss, [x_] + layer.trainable_weights)
 
-        def run():
+        def run(tf_step=tf_step):
             return [g.numpy() for g in tf_step(xt, dyt)][0]
-        rows.append((f"{impl}{' causal' if causal else ''}", *best_ms(run, args.repeats)))
+        fns[f"{impl}{' causal' if causal else ''}"] = run
+    res = time_interleaved(fns, args.repeats)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"MultiHeadAttention(4, 32) self-attention, x = ({B}, {T}, {D}) float32, forward+backward, "
-          f"{os.cpu_count()} CPU cores (1-min load average {load:.1f}), median of {args.repeats}\n")
-    print("| implementation | median ms | best ms |\n|---|---|---|")
-    for name, med, best in rows + extra:
-        print(f"| {name} | {med:.2f} | {best:.2f} |")
-    for i, tag in ((0, ""), (1, " (causal)")):
-        print(f"\nratio dlkit.np / TF{tag}: {rows[i][1] / rows[i + 2][1]:.2f}")
+          f"{os.cpu_count()} CPU cores (1-min load average {load:.1f}), median of {args.repeats} "
+          "alternating runs\n")
+    print("| implementation | median ms | best ms | ratio to Keras |\n|---|---|---|---|")
+    for name, (med, best) in res.items():
+        ref = res["TF/Keras causal" if "causal" in name else "TF/Keras"][0]
+        print(f"| {name} | {med:.2f} | {best:.2f} | {med / ref:.2f} |")
 
 
 if __name__ == "__main__":

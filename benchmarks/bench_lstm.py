@@ -1,7 +1,8 @@
 """Benchmark: LSTM(128, return_sequences=True) forward+backward on a 64 x 50 x 32 float32 batch,
 dlkit.np versus TensorFlow CPU (stock Keras layer and dlkit.tf layer, each under tf.function with
 GradientTape). dlkit.np is timed with the default BLAS thread pool and with one BLAS thread (the
-per-step GEMMs are small, so one thread often wins, especially on a busy machine). Prints a Markdown table of median times and the dlkit.np / Keras ratio.
+per-step GEMMs are small, so one thread often wins, especially on a busy machine). All four are timed
+alternately in one run (same machine load). Prints a Markdown table of median times and the ratio to Keras.
 
 Run: python benchmarks/bench_lstm.py [--repeats 30]
 """
@@ -11,7 +12,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-from _timing import time_ms  # noqa: E402
+from _timing import time_interleaved  # noqa: E402
 
 
 def main(repeats=30, batch=64, steps=50, features=32, units=128):
@@ -27,10 +28,14 @@ def main(repeats=30, batch=64, steps=50, features=32, units=128):
         layer(x, training=True)
         layer.backward(dy)
 
-    from threadpoolctl import threadpool_limits
-    rows = [("dlkit.np (NumPy, default BLAS threads)", time_ms(np_step, repeats)[0])]
-    with threadpool_limits(limits=1, user_api="blas"):
-        rows.append(("dlkit.np (NumPy, 1 BLAS thread)", time_ms(np_step, repeats)[0]))
+    from dlkit.np.blas import blas_threads
+
+    def np_step_1thread():
+        with blas_threads(1):
+            np_step()
+
+    fns = {"dlkit.np (NumPy, default BLAS threads)": np_step,
+           "dlkit.np (NumPy, 1 BLAS thread)": np_step_1thread}
 
     import keras
     import tensorflow as tf
@@ -48,11 +53,13 @@ def main(repeats=30, batch=64, steps=50, features=32, units=128):
                 loss = tf.reduce_sum(tf_layer(xx) * dd)
             return tape.gradient(loss, [xx] + tf_layer.trainable_weights)
 
-        rows.append((label, time_ms(lambda f=tf_step: [g.numpy() for g in f(xt, dyt)], repeats)[0]))
+        fns[label] = lambda f=tf_step: [g.numpy() for g in f(xt, dyt)]
 
+    rows = [(name, med) for name, (med, _) in time_interleaved(fns, repeats).items()]
     ref = rows[2][1]
     print(f"LSTM({units}, return_sequences=True), input {batch}x{steps}x{features} float32, "
-          f"forward+backward, median of {repeats} runs, threads: {os.cpu_count()} cores")
+          f"forward+backward, median of {repeats} alternating runs, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}")
     print("| implementation | time (ms) | ratio to Keras |")
     print("|---|---:|---:|")
     for name, ms in rows:

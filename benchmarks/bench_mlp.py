@@ -55,7 +55,7 @@ def bench_dense():
             y = klayer(x)
         return tape.gradient(y, [x] + klayer.trainable_weights, output_gradients=dy)
 
-    from dlkit.np._fit_utils import blas_limit
+    from dlkit.np.blas import blas_limit
     with blas_limit():
         t_np = time_ms(np_step, 200, 20)[0] / 1e3
     return t_np, time_ms(lambda: k_step(xt, dyt), 200, 20)[0] / 1e3

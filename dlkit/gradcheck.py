@@ -3,7 +3,7 @@ import numpy as np
 
 
 def rel_error(a, b, floor=1e-8):
-    """max |a - b| / max(floor, |a| + |b|), elementwise, as in CS231n."""
+    """``max(|a - b| / max(floor, |a| + |b|))`` over the elements, as in CS231n (shapes must match)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"rel_error: shapes differ, {a.shape} vs {b.shape}")
@@ -15,7 +15,7 @@ def rel_error(a, b, floor=1e-8):
 def scaled_rel_error(analytic, numeric, scale=1e-3):
     """rel_error in which entries far smaller than the tensor's largest are judged against that scale.
 
-    Central differences carry an absolute noise of about eps * |f| / h; for a gradient entry a thousand
+    Central differences carry an absolute noise of about ``eps * |f| / h``; for a gradient entry a thousand
     times smaller than the largest one that noise alone can exceed 1e-7 relative, so the floor of the
     denominator is ``scale * max(|analytic|, |numeric|)``. A wrong backward still gives errors ~1e-1.
     """

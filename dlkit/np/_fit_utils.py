@@ -1,5 +1,4 @@
 """Helpers of ``fit``: data validation, label checks against the loss, summary table."""
-import contextlib
 import sys
 
 import numpy as np
@@ -213,35 +212,7 @@ def _human(nbytes):
         nbytes /= 1024
 
 
-# -- BLAS threads ------------------------------------------------------------------------------------
-# NumPy's OpenBLAS busy-waits with one thread per core; when the cores are shared (pytest-xdist, several
-# notebooks, TensorFlow in the same process) a small (128 x 256) @ (256 x 256) product can take 10-50x
-# longer than single-threaded. The matrices of textbook models are small, so fit/evaluate/predict run
-# with ``BLAS_THREADS`` threads (None: leave the BLAS library alone). Change it with set_blas_threads(n).
-BLAS_THREADS = 1
-_controller = None
-
-
-def blas_limit():
-    """Context manager limiting BLAS threads to BLAS_THREADS (a no-op without threadpoolctl)."""
-    global _controller
-    if BLAS_THREADS is None:
-        return contextlib.nullcontext()
-    if _controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            return contextlib.nullcontext()
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=BLAS_THREADS, user_api="blas")
-
-
-def set_blas_threads(n):
-    """Number of BLAS threads used inside ``Sequential.fit/evaluate/predict`` (``None``: no limit)."""
-    global BLAS_THREADS
-    if n is not None and int(n) < 1:
-        raise ValueError(f"set_blas_threads: n must be a positive int or None, got {n!r}")
-    BLAS_THREADS = None if n is None else int(n)
+from dlkit.np.blas import blas_limit, set_blas_threads  # noqa: E402,F401  (moved to dlkit.np.blas)
 
 
 def postfix(loss, metrics):

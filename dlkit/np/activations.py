@@ -29,7 +29,7 @@ def linear_grad(x):
 def sigmoid(x):
     """Logistic sigmoid: f(x) = 1 / (1 + exp(-x)). Range (0, 1).
 
-    Computed from exp(-|x|) so it never overflows.
+    Computed from ``exp(-|x|)`` so it never overflows.
     """
     x = np.asarray(x)
     e = np.exp(-np.abs(x))

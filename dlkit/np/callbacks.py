@@ -1,13 +1,17 @@
-"""Callbacks with Keras hooks and semantics: ``History`` and ``EarlyStopping``.
+"""Callbacks with Keras hooks and semantics: ``History``, ``EarlyStopping``, ``LambdaCallback`` here;
+``ModelCheckpoint``, ``ReduceLROnPlateau``, ``LearningRateScheduler``, ``CSVLogger`` and ``TerminateOnNaN`` in
+``dlkit.np.callbacks_extra`` (re-exported).
 
 ``fit`` calls ``on_train_begin``, ``on_epoch_begin``, ``on_train_batch_begin``/``_end`` (only for callbacks
-that override them, to keep the per-step cost at zero otherwise), ``on_epoch_end(epoch, logs)`` with
+that override them or ``on_batch_begin``/``_end``, to keep the per-step cost at zero otherwise; as in Keras
+the default ``on_train_batch_end`` calls ``on_batch_end``), ``on_epoch_end(epoch, logs)`` with
 ``logs = {"loss": ..., "accuracy": ..., "val_loss": ..., ...}``, and ``on_train_end``. Setting
-``self.model.stop_training = True`` ends training after the current epoch.
+``self.model.stop_training = True`` ends training.
 """
 import warnings
 
-__all__ = ["Callback", "History", "EarlyStopping", "LambdaCallback"]
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "LambdaCallback", "ModelCheckpoint",
+           "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN"]
 
 
 class Callback:
@@ -35,10 +39,40 @@ class Callback:
     def on_epoch_end(self, epoch, logs=None):
         pass
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch, logs=None):
         pass
 
+    def on_batch_end(self, batch, logs=None):
+        pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
     def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
         pass
 
 
@@ -97,22 +131,7 @@ class EarlyStopping(Callback):
         self._sign = None
 
     def _direction(self):
-        if self.mode != "auto":
-            return self.mode
-        name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
-        if name == "loss":
-            return "min"
-        model_metrics = getattr(self.model, "metrics", None) or []
-        for m in model_metrics:
-            if getattr(m, "name", None) == name:
-                return "max" if getattr(m, "direction", "up") == "up" else "min"
-        if "acc" in name or name in ("auc", "precision", "recall"):
-            return "max"
-        if "loss" in name or "error" in name or name in ("mse", "mae"):
-            return "min"
-        raise ValueError(f"EarlyStopping callback received monitor={self.monitor}, but dlkit isn't able to "
-                         f"automatically determine whether that metric should be maximized or minimized. "
-                         f"Pass `mode='max'` or `mode='min'`.")
+        return monitor_direction(self, "EarlyStopping")
 
     def _is_improvement(self, value, reference):
         if reference is None:
@@ -158,18 +177,64 @@ class EarlyStopping(Callback):
             self.model.set_weights(self.best_weights)
 
 
+def monitor_direction(callback, who):
+    """"min" or "max" for ``callback.monitor`` under ``callback.mode`` (Keras ``MonitorCallback``): "auto"
+    minimises losses and errors, maximises accuracies and metrics whose ``direction`` is "up"."""
+    if callback.mode != "auto":
+        return callback.mode
+    name = callback.monitor[4:] if callback.monitor.startswith("val_") else callback.monitor
+    if name == "loss":
+        return "min"
+    model_metrics = getattr(callback.model, "metrics", None) or []
+    for m in model_metrics:
+        if getattr(m, "name", None) == name:
+            return "max" if getattr(m, "direction", "up") == "up" else "min"
+    if "acc" in name or name in ("auc", "precision", "recall"):
+        return "max"
+    if "loss" in name or "error" in name or name in ("mse", "mae"):
+        return "min"
+    raise ValueError(f"{who} callback received monitor={callback.monitor}, but dlkit isn't able to "
+                     f"automatically determine whether that metric should be maximized or minimized. "
+                     f"Pass `mode='max'` or `mode='min'`.")
+
+
+_BATCH_HOOKS = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
 def _overrides(cb, hook):
-    return getattr(type(cb), hook, None) is not getattr(Callback, hook) or hook in vars(cb)
+    """True if ``cb`` does something in ``hook`` (or in the on_batch_* hook it delegates to by default)."""
+    if getattr(type(cb), hook, None) is not getattr(Callback, hook) or hook in vars(cb):
+        return True
+    legacy = _BATCH_HOOKS.get(hook)
+    return legacy is not None and _overrides(cb, legacy)
+
+
 
 
 class CallbackList:
-    """Dispatches hooks to a list of callbacks (used by ``Sequential.fit``)."""
+    """Dispatches hooks to callbacks (used by ``fit``): ``CallbackList(callbacks, model, params)``.
 
-    def __init__(self, callbacks, model, params):
+    ``callbacks`` may be None, one Callback or a list/tuple of them; each gets ``set_model(model)`` and
+    ``set_params(params)``. ``has_batch_hooks`` is False when no callback acts per batch, so ``fit`` can
+    skip the per-step calls. ``call(hook, *args)`` or the hook methods (``cbs.on_epoch_end(epoch, logs)``)."""
+
+    def __init__(self, callbacks=None, model=None, params=None):
+        if callbacks is None:
+            callbacks = []
+        elif isinstance(callbacks, Callback):
+            callbacks = [callbacks]
+        elif not isinstance(callbacks, (list, tuple)):
+            raise TypeError(f"callbacks must be a dlkit.np.callbacks.Callback or a list of them, got "
+                            f"{type(callbacks).__name__}")
+        for i, cb in enumerate(callbacks):
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks[{i}] must be a dlkit.np.callbacks.Callback (e.g. EarlyStopping(), "
+                                f"or LambdaCallback(on_epoch_end=fn) for a function), got {type(cb).__name__}")
         self.callbacks = list(callbacks)
+        self.model, self.params = model, params if params is not None else {}
         for cb in self.callbacks:
             cb.set_model(model)
-            cb.set_params(params)
+            cb.set_params(self.params)
         self.batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin")]
         self.batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end")]
         self.has_batch_hooks = bool(self.batch_begin or self.batch_end)
@@ -177,3 +242,21 @@ class CallbackList:
     def call(self, hook, *args):
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
+
+    def __getattr__(self, hook):
+        if hook.startswith("on_") and hasattr(Callback, hook):
+            def dispatch(*args, **kwargs):
+                for cb in self.callbacks:
+                    getattr(cb, hook)(*args, **kwargs)
+            return dispatch
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {hook!r}")
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def __len__(self):
+        return len(self.callbacks)
+
+
+from dlkit.np.callbacks_extra import (CSVLogger, LearningRateScheduler, ModelCheckpoint,  # noqa: E402
+                                      ReduceLROnPlateau, TerminateOnNaN)

@@ -1,18 +1,34 @@
-"""Losses with Keras names and semantics: ``loss(y_true, y_pred)`` returns the batch mean, and
-``loss.backward()`` returns dL/dy_pred of the last call.
+"""Losses with Keras names and semantics: ``loss(y_true, y_pred, sample_weight=None)`` returns the reduced
+loss and ``loss.backward()`` returns dL/dy_pred of the last call.
 
-Keras reduces with "sum_over_batch_size": the per-sample loss (y_pred.shape[:-1]) is averaged over all
-its entries. Probabilities are clipped to [eps, 1 - eps] with eps = 1e-7 (``keras.backend.epsilon()``);
-inside the clipped region the gradient is 0, as for ``tf.clip_by_value``.
+Keras reduces with "sum_over_batch_size" (``keras.src.losses.loss.reduce_values``): the per-sample loss ``l``
+(shape y_pred.shape[:-1], e.g. (batch,) or (batch, T)) is multiplied by ``sample_weight`` (shape (batch,)
+or l.shape, broadcast to l.shape), summed, and divided by the NUMBER OF ENTRIES of ``l`` (not by the sum
+of the weights): ``L = sum(w * l) / l.size``. Probabilities are clipped to [eps, 1 - eps] with eps = 1e-7
+(``keras.backend.epsilon()``); inside the clipped region the gradient is 0, as for ``tf.clip_by_value``.
+
+A subclass implements ``_forward(y_true, y_pred) -> (per_sample_loss, cache)`` and
+``_backward(cache, dloss) -> dL/dy_pred`` where ``dloss = dL/d(per_sample_loss)`` (the base class supplies
+``w / l.size``), so every loss gets sample weights for free.
 """
 import numpy as np
 
 from dlkit.np.activations import sigmoid, softmax
 
-__all__ = ["EPSILON", "logsumexp", "log_softmax", "Loss", "MeanSquaredError", "MeanAbsoluteError",
+__all__ = ["EPSILON", "logsumexp", "log_softmax", "Loss", "MeanSquaredError", "MeanAbsoluteError", "Huber",
            "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get"]
 
 EPSILON = 1e-7
+
+CALLABLE_LOSS_HELP = (
+    "dlkit.np trains by explicit backpropagation, so a loss must also give its gradient dL/dy_pred: "
+    "write a dlkit.np.losses.Loss subclass, e.g.\n"
+    "    class MyMSE(dlkit.np.losses.Loss):\n"
+    "        def _forward(self, y_true, y_pred):  # -> (per-sample loss, shape y_pred.shape[:-1], cache)\n"
+    "            d = y_pred - y_true; return np.mean(d ** 2, axis=-1), d\n"
+    "        def _backward(self, d, dloss):       # dloss = dL/d(per-sample loss)\n"
+    "            return dloss[..., None] * 2 * d / d.shape[-1]\n"
+    "and pass loss=MyMSE(). Sample weights and the batch mean are handled by the base class.")
 
 
 def logsumexp(z, axis=-1, keepdims=False):
@@ -28,27 +44,76 @@ def log_softmax(z, axis=-1):
     return z - logsumexp(z, axis=axis, keepdims=True)
 
 
+def _check_smoothing(label_smoothing):
+    ls = float(label_smoothing)
+    if not 0.0 <= ls <= 1.0:
+        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    return ls
+
+
+class _Weighted:
+    """The cache of a base-class call: the subclass cache and dL/d(per-sample loss)."""
+    __slots__ = ("cache", "dloss")
+
+    def __init__(self, cache, dloss):
+        self.cache, self.dloss = cache, dloss
+
+
 class Loss:
-    """Base class. Subclasses implement ``_forward(y_true, y_pred) -> (value, cache)`` and
-    ``_backward(cache) -> dL/dy_pred`` for the mean loss."""
+    """Base class: Input y_true, y_pred (batch, ..., C) [, sample_weight (batch,) or (batch, ...)] -> scalar.
+
+    Subclasses implement ``_forward(y_true, y_pred) -> (per_sample_loss (batch, ...), cache)`` and
+    ``_backward(cache, dloss) -> dL/dy_pred`` (see the module docstring)."""
 
     name = "loss"
 
-    def __call__(self, y_true, y_pred):
-        y_pred = np.asarray(y_pred)
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
         if y_pred.dtype.kind != "f":
             y_pred = y_pred.astype(np.float32)
-        y_true = self._check(np.asarray(y_true), y_pred)
-        value, self._cache = self._forward(y_true, y_pred)
-        self._shape, self._dtype = y_pred.shape, y_pred.dtype
+        shape = y_pred.shape
+        if y_pred.ndim == 0:  # a single value: one entry on the last axis
+            y_pred, y_true = y_pred.reshape(1), y_true.reshape(1) if y_true.ndim == 0 else y_true
+        y_true = self._check(y_true, y_pred)
+        per, cache = self._forward(y_true, y_pred)
+        per = np.asarray(per, dtype=y_pred.dtype)
+        n = max(per.size, 1)
+        w = None if sample_weight is None else self._weights(sample_weight, per.shape, y_pred.dtype)
+        # L = sum(w * l) / l.size  ->  dL/dl = w / l.size
+        value = np.sum(per if w is None else per * w) / n
+        dloss = np.full(per.shape, 1.0 / n, dtype=y_pred.dtype) if w is None else w / n
+        self._cache = _Weighted(cache, dloss)
+        self._shape, self._dtype = shape, y_pred.dtype
         return y_pred.dtype.type(value)
 
     def backward(self):
-        """dL/dy_pred for the last call, with y_pred's shape and dtype."""
-        if getattr(self, "_cache", None) is None:
+        """dL/dy_pred for the last call, with y_pred's shape and dtype (sample weights included)."""
+        cache = getattr(self, "_cache", None)
+        if cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward() called before the loss was computed; "
                                f"call loss(y_true, y_pred) first")
-        return np.asarray(self._backward(self._cache)).reshape(self._shape).astype(self._dtype, copy=False)
+        # subclasses with their own __call__ (dlkit.np.sequence.TokenCrossentropy) store a plain cache
+        grad = self._backward(cache.cache, cache.dloss) if isinstance(cache, _Weighted) else self._backward(cache)
+        return np.asarray(grad).reshape(self._shape).astype(self._dtype, copy=False)
+
+    def _weights(self, sample_weight, shape, dtype):
+        """sample_weight as an array of the per-sample-loss shape (Keras: squeeze a trailing 1, expand
+        (batch,) over the remaining axes)."""
+        w0 = np.asarray(sample_weight)
+        if w0.dtype.kind not in "fiub":
+            raise ValueError(f"{type(self).__name__}: sample_weight must be numeric, got dtype {w0.dtype}")
+        w = w0.astype(dtype, copy=False)
+        while w.ndim > len(shape) and w.shape[-1] == 1:
+            w = w[..., 0]
+        if 0 < w.ndim < len(shape):
+            w = w.reshape(w.shape + (1,) * (len(shape) - w.ndim))
+        try:
+            if w.ndim > len(shape) or (w.ndim and w.shape[0] not in (1,) + shape[:1]):
+                raise ValueError
+            return np.broadcast_to(w, shape)
+        except ValueError:
+            raise ValueError(f"{type(self).__name__}: sample_weight must have shape {shape[:1]} or {shape} "
+                             f"(the per-sample loss, y_pred.shape[:-1]), got {w0.shape}") from None
 
     def _check(self, y_true, y_pred):
         """Match shapes as Keras does: a trailing axis of size 1 may be missing on one side."""
@@ -68,102 +133,139 @@ class Loss:
         return f"<{type(self).__name__}>"
 
 
+def _expand(dloss, like):
+    """dL/d(per-sample loss) with a trailing axis to multiply a (..., C) gradient."""
+    return dloss[..., None] if np.ndim(like) > np.ndim(dloss) else dloss
+
+
 class MeanSquaredError(Loss):
-    """L = mean((y_true - y_pred)^2); dL/dy_pred = 2 (y_pred - y_true) / N (N = number of entries)."""
+    """l = mean_c (y_pred - y_true)^2; dl/dy_pred = 2 (y_pred - y_true) / C."""
 
     name = "mean_squared_error"
 
     def _forward(self, t, p):
         d = p - t
-        return np.mean(d ** 2), d
+        return np.mean(d ** 2, axis=-1), d
 
-    def _backward(self, d):
-        return 2 * d / d.size
+    def _backward(self, d, dloss):
+        # dL/dp = dL/dl * 2 d / C
+        return _expand(dloss, d) * 2 * d / d.shape[-1]
 
 
 class MeanAbsoluteError(Loss):
-    """L = mean|y_true - y_pred|; dL/dy_pred = sign(y_pred - y_true) / N."""
+    """l = mean_c |y_true - y_pred|; dl/dy_pred = sign(y_pred - y_true) / C."""
 
     name = "mean_absolute_error"
 
     def _forward(self, t, p):
         d = p - t
-        return np.mean(np.abs(d)), d
+        return np.mean(np.abs(d), axis=-1), d
 
-    def _backward(self, d):
-        return np.sign(d) / d.size
+    def _backward(self, d, dloss):
+        # dL/dp = dL/dl * sign(d) / C
+        return _expand(dloss, d) * np.sign(d) / d.shape[-1]
+
+
+class Huber(Loss):
+    """Keras ``huber``: with e = y_pred - y_true, l = mean_c (0.5 e^2 if |e| <= delta else
+    delta |e| - 0.5 delta^2); dl/dy_pred = (e if |e| <= delta else delta sign(e)) / C."""
+
+    name = "huber_loss"
+
+    def __init__(self, delta=1.0):
+        if not np.isscalar(delta) or not delta > 0:
+            raise ValueError(f"Huber: delta must be a positive number, got {delta!r}")
+        self.delta = delta
+
+    def _forward(self, t, p):
+        e = p - t
+        a, delta = np.abs(e), p.dtype.type(self.delta)
+        per = np.where(a <= delta, 0.5 * e ** 2, delta * a - 0.5 * delta ** 2)
+        return np.mean(per, axis=-1), (e, a <= delta)
+
+    def _backward(self, cache, dloss):
+        e, quadratic = cache
+        # dL/dp = dL/dl * clip(e, -delta, delta) / C
+        return _expand(dloss, e) * np.where(quadratic, e, self.delta * np.sign(e)) / e.shape[-1]
 
 
 class BinaryCrossentropy(Loss):
-    """L = -mean(t log p + (1 - t) log(1 - p)).
+    """l = -mean_c (t log p + (1 - t) log(1 - p)), with t smoothed to t (1 - ls) + ls / 2 (Keras).
 
     With probabilities, p is clipped to [eps, 1 - eps]. With ``from_logits=True`` (p = sigmoid(z)) the
-    stable form max(z, 0) - z t + log(1 + exp(-|z|)) is used, and dL/dz = (sigmoid(z) - t) / N.
+    stable form max(z, 0) - z t + log(1 + exp(-|z|)) is used, and dl/dz = (sigmoid(z) - t) / C.
     """
 
     name = "binary_crossentropy"
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, label_smoothing=0.0):
         self.from_logits = from_logits
+        self.label_smoothing = _check_smoothing(label_smoothing)
 
     def _forward(self, t, p):
+        if self.label_smoothing:
+            t = t * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         if self.from_logits:
             z = p
             per = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
-            return np.mean(per), (t, z)
+            return np.mean(per, axis=-1), (t, z, None)
         q = np.clip(p, EPSILON, 1 - EPSILON)
         per = -(t * np.log(q) + (1 - t) * np.log(1 - q))
-        return np.mean(per), (t, p, q)
+        return np.mean(per, axis=-1), (t, p, q)
 
-    def _backward(self, cache):
-        if self.from_logits:
-            t, z = cache
-            return (sigmoid(z) - t) / t.size
+    def _backward(self, cache, dloss):
         t, p, q = cache
+        g = _expand(dloss, t) / t.shape[-1]
+        if self.from_logits:
+            # dL/dz = dL/dl * (sigmoid(z) - t) / C
+            return g * (sigmoid(p) - t)
         inside = (p >= EPSILON) & (p <= 1 - EPSILON)
-        return (-t / q + (1 - t) / (1 - q)) * inside / t.size
+        # dL/dp = dL/dl * (-t/q + (1-t)/(1-q)) / C inside the clip range, 0 outside
+        return g * (-t / q + (1 - t) / (1 - q)) * inside
 
 
 class CategoricalCrossentropy(Loss):
-    """L = -mean_i sum_c t_ic log p_ic for one-hot (or soft) targets t, classes on the last axis.
+    """l = -sum_c t_c log p_c for one-hot (or soft) targets t, classes on the last axis; with
+    ``label_smoothing`` t becomes t (1 - ls) + ls / C (Keras).
 
     With probabilities, Keras first renormalises p to sum to 1, then clips to [eps, 1 - eps].
-    With ``from_logits=True``: L_i = sum(t_i) logsumexp(z_i) - t_i . z_i and
-    dL/dz = (softmax(z) sum(t) - t) / batch.
+    With ``from_logits=True``: l = sum(t) logsumexp(z) - t . z and dl/dz = softmax(z) sum(t) - t.
     """
 
     name = "categorical_crossentropy"
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, label_smoothing=0.0):
         self.from_logits = from_logits
+        self.label_smoothing = _check_smoothing(label_smoothing)
 
     def _forward(self, t, p):
-        n = int(np.prod(p.shape[:-1]))
+        if self.label_smoothing:
+            t = t * (1.0 - self.label_smoothing) + self.label_smoothing / t.shape[-1]
         if self.from_logits:
-            per = -np.sum(t * log_softmax(p), axis=-1)
-            return np.mean(per), (t, p, n)
+            return -np.sum(t * log_softmax(p), axis=-1), (t, p, None)
         s = np.sum(p, axis=-1, keepdims=True)
         r = p / s
         q = np.clip(r, EPSILON, 1 - EPSILON)
-        per = -np.sum(t * np.log(q), axis=-1)
-        return np.mean(per), (t, (s, r, q), n)
+        return -np.sum(t * np.log(q), axis=-1), (t, p, (s, r, q))
 
-    def _backward(self, cache):
-        t, p, n = cache
+    def _backward(self, cache, dloss):
+        t, p, srq = cache
+        g = dloss[..., None]
         if self.from_logits:
-            return (softmax(p) * np.sum(t, axis=-1, keepdims=True) - t) / n
-        s, r, q = p
-        dr = -t / q * ((r >= EPSILON) & (r <= 1 - EPSILON)) / n
+            # dL/dz = dL/dl * (softmax(z) sum(t) - t)
+            return g * (softmax(p) * np.sum(t, axis=-1, keepdims=True) - t)
+        s, r, q = srq
+        dr = -g * t / q * ((r >= EPSILON) & (r <= 1 - EPSILON))
         # r = p / s: dL/dp_j = (dr_j - sum_k dr_k r_k) / s
         return (dr - np.sum(dr * r, axis=-1, keepdims=True)) / s
 
 
 class SparseCategoricalCrossentropy(Loss):
     """Categorical crossentropy with integer labels y_true in [0, C), shape y_pred.shape[:-1]
-    (a trailing axis of size 1 is allowed). L_i = -log p_i[y_i].
+    (a trailing axis of size 1 is allowed). l = -log p[y]. No ``label_smoothing`` (Keras 3 has none).
 
-    ``from_logits=True``: dL/dz = (softmax(z) - onehot(y)) / batch. With probabilities, Keras clips p
-    to [eps, 1 - eps] and treats log(p) as logits, so L_i = log(sum_c q_ic) - log q_i[y_i].
+    ``from_logits=True``: dl/dz = softmax(z) - onehot(y). With probabilities, Keras clips p
+    to [eps, 1 - eps] and treats log(p) as logits, so l = log(sum_c q_c) - log q[y].
     """
 
     name = "sparse_categorical_crossentropy"
@@ -189,28 +291,30 @@ class SparseCategoricalCrossentropy(Loss):
     def _forward(self, y, p):
         onehot = np.zeros(p.shape, dtype=p.dtype)
         np.put_along_axis(onehot, y[..., None], 1, axis=-1)
-        n = y.size
         if self.from_logits:
-            per = -np.take_along_axis(log_softmax(p), y[..., None], axis=-1)
-            return np.mean(per), (onehot, p, None, n)
+            per = -np.take_along_axis(log_softmax(p), y[..., None], axis=-1)[..., 0]
+            return per, (onehot, p, None)
         q = np.clip(p, EPSILON, 1 - EPSILON)
         sq = np.sum(q, axis=-1, keepdims=True)
-        per = np.log(sq) - np.log(np.take_along_axis(q, y[..., None], axis=-1))
-        return np.mean(per), (onehot, p, (q, sq), n)
+        per = np.log(sq[..., 0]) - np.log(np.take_along_axis(q, y[..., None], axis=-1)[..., 0])
+        return per, (onehot, p, (q, sq))
 
-    def _backward(self, cache):
-        onehot, p, qs, n = cache
+    def _backward(self, cache, dloss):
+        onehot, p, qs = cache
+        g = dloss[..., None]
         if self.from_logits:
-            return (softmax(p) - onehot) / n
+            # dL/dz = dL/dl * (softmax(z) - onehot(y))
+            return g * (softmax(p) - onehot)
         q, sq = qs
-        dq = 1 / sq - onehot / q
-        return dq * ((p >= EPSILON) & (p <= 1 - EPSILON)) / n
+        # dL/dp = dL/dl * (1 / sum(q) - onehot / q) inside the clip range
+        return g * (1 / sq - onehot / q) * ((p >= EPSILON) & (p <= 1 - EPSILON))
 
 
 # Keras names of each loss, shared with the TensorFlow mirror (dlkit.tf.losses)
 ALIASES = {
     "MeanSquaredError": ("mse", "mean_squared_error"),
     "MeanAbsoluteError": ("mae", "mean_absolute_error"),
+    "Huber": ("huber",),
     "BinaryCrossentropy": ("binary_crossentropy",),
     "CategoricalCrossentropy": ("categorical_crossentropy",),
     "SparseCategoricalCrossentropy": ("sparse_categorical_crossentropy",),
@@ -218,20 +322,26 @@ ALIASES = {
 
 
 def registry(namespace):
-    """{name: class} for every Keras name in ALIASES, with classes looked up in ``namespace``."""
-    return {name: namespace[cls] for cls, names in ALIASES.items() for name in (cls, *names)}
+    """{name: class} for every Keras name in ALIASES whose class exists in ``namespace`` (a mirror may
+    implement only some of them)."""
+    return {name: namespace[cls] for cls, names in ALIASES.items() if cls in namespace
+            for name in (cls, *names)}
 
 
 _ALL = registry(globals())
 
 
 def get(identifier):
-    """A loss from a Keras string (``"mse"``, ``"sparse_categorical_crossentropy"``...), a Loss class
-    or a Loss instance (returned as is)."""
+    """A loss from a Keras string (``"mse"``, ``"huber"``, ``"sparse_categorical_crossentropy"``...), a Loss
+    class or a Loss instance (returned as is). A plain function raises TypeError: dlkit.np needs the
+    gradient too (see ``CALLABLE_LOSS_HELP``)."""
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if isinstance(identifier, str) and identifier in _ALL:
         return _ALL[identifier]()
+    if callable(identifier) and not isinstance(identifier, (str, type)):
+        name = getattr(identifier, "__name__", type(identifier).__name__)
+        raise TypeError(f"loss={name!r} is a plain callable, not a dlkit.np.losses.Loss. " + CALLABLE_LOSS_HELP)
     raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(_ALL)} or a Loss instance")

@@ -17,12 +17,12 @@ import numpy as np
 from dlkit.np import graph
 from dlkit.np import _fit_utils as U
 from dlkit.np.base import Layer, _unique_name
+from dlkit.np.blas import set_blas_threads  # noqa: F401  (re-exported)
 from dlkit.np.training import Trainer, train_step  # noqa: F401  (train_step re-exported)
 
 __all__ = ["Model", "Input", "train_step", "set_blas_threads"]
 
 Input = graph.Input
-set_blas_threads = U.set_blas_threads
 
 
 def _flatten(x, what):
@@ -163,7 +163,8 @@ class Model(Trainer, Layer):
                 kwargs = dict(kwargs, mask=in_mask)
             out = layer(args, *rest, training=training if node.training is None else node.training, **kwargs)
             outs = list(out) if node.multi_output else [out]
-            out_mask = layer.compute_mask(args, in_mask) if in_mask is not None else None
+            out_mask = (layer.compute_mask(args, in_mask)
+                        if in_mask is not None or getattr(layer, "mask_zero", False) else None)
             for i, (t, v) in enumerate(zip(node.outputs, outs)):
                 values[id(t)] = v
                 if out_mask is not None and i == 0:

@@ -5,66 +5,25 @@ Shapes: x (N, H, W, C), kernel w (kh, kw, C, F), bias b (F,), output (N, Ho, Wo,
 
     out[n, i, j, f] = b[f] + sum_{p, q, c} xpad[n, i*sh + p, j*sw + q, c] * w[p, q, c, f]
 
-Two implementations, tested equal:
+This file holds the formulas; :mod:`dlkit.np.functional.conv_fast` holds the speed work (scratch
+buffers reused between calls, the batch split over threads, the col2im tricks). Three levels, tested
+equal:
 
 - :func:`conv2d_naive`: explicit loops over examples and output pixels (the chapter's reference);
-- :func:`conv2d_forward` / :func:`conv2d_backward`: im2col. Every receptive field is copied once (via a
-  strided *view* of the padded input) into a row of a matrix ``cols`` (N*Ho*Wo, kh*kw*C), so the
-  convolution becomes one matrix product ``cols @ w.reshape(-1, F)``. Backward is two more products:
-  ``dw = cols.T @ dout`` and ``dcols = w @ dout.T``, folded back onto the input (col2im).
+- :func:`conv2d_im2col_forward` / :func:`conv2d_im2col_backward`: im2col written plainly. Every receptive
+  field is copied once (via a strided *view* of the padded input) into a row of a matrix ``cols``
+  (N*Ho*Wo, kh*kw*C), so the convolution is one matrix product ``cols @ w.reshape(-1, F)``. Backward is
+  two more products, ``dw = cols.T @ dout`` and ``dcols = dout @ w.T``, and :func:`col2im` adds every
+  row of ``dcols`` back onto the window it came from;
+- :func:`conv2d_forward` / :func:`conv2d_backward`: the same im2col products, fast (what the layers call).
 """
-import contextlib
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["same_pads", "conv_pads", "conv_output_size", "pad_input", "im2col", "conv2d_naive",
-           "conv2d_forward", "conv2d_backward"]
+from dlkit.shared import _pair, conv_output_size, conv_pads, same_pads  # noqa: F401 (re-exported)
 
-
-def _pair(v, what="value"):
-    """``3 -> (3, 3)``; ``(3, 2) -> (3, 2)``."""
-    if isinstance(v, (int, np.integer)):
-        v = (int(v), int(v))
-    v = tuple(int(a) for a in v)
-    if len(v) != 2 or min(v) < 1:
-        raise ValueError(f"{what} must be a positive int or a pair of them, got {v!r}")
-    return v
-
-
-def same_pads(size, k, stride):
-    """TF "same" padding along one axis: (before, after) with output size ceil(size / stride).
-
-    total = max((out - 1) * stride + k - size, 0); before = total // 2, after = total - before
-    (when the total is odd, the extra row/column goes at the end, as TensorFlow does).
-    """
-    out = -(-size // stride)
-    total = max((out - 1) * stride + k - size, 0)
-    return total // 2, total - total // 2
-
-
-def conv_output_size(size, k, stride, padding):
-    """Output length along one axis: ceil(size / stride) for "same", floor((size - k) / stride) + 1
-    for "valid" (0 or less means the kernel does not fit)."""
-    if padding == "same":
-        return -(-size // stride)
-    return (size - k) // stride + 1
-
-
-def conv_pads(H, W, kh, kw, sh, sw, padding):
-    """``((top, bottom), (left, right)), (Ho, Wo)`` for an H x W input and a kh x kw window."""
-    padding = padding.lower()
-    if padding not in ("same", "valid"):
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
-    if padding == "same":
-        pads = (same_pads(H, kh, sh), same_pads(W, kw, sw))
-    else:
-        if kh > H or kw > W:
-            raise ValueError(f"kernel {kh}x{kw} is larger than the {H}x{W} input with padding='valid'; "
-                             f"expected an input of at least (batch, {kh}, {kw}, channels) or "
-                             f"padding='same'")
-        pads = ((0, 0), (0, 0))
-    return pads, (conv_output_size(H, kh, sh, padding), conv_output_size(W, kw, sw, padding))
+__all__ = ["same_pads", "conv_pads", "conv_output_size", "pad_input", "im2col", "col2im", "conv2d_naive",
+           "conv2d_im2col_forward", "conv2d_im2col_backward", "conv2d_forward", "conv2d_backward"]
 
 
 def pad_input(x, pads, out=None):
@@ -98,6 +57,23 @@ def im2col(xp, kh, kw, sh=1, sw=1, out=None):
     return out
 
 
+def col2im(dcols, xp_shape, kh, kw, sh=1, sw=1):
+    """Adjoint of :func:`im2col`: dcols (N*Ho*Wo, kh*kw*C) -> dxp (N, Hp, Wp, C).
+
+    Each input pixel receives the sum of the entries of every window that contains it: for each kernel
+    tap (p, q), the block dcols[..., p, q, :] is added onto the input pixels that tap saw (kh*kw strided
+    additions, not a loop over pixels).
+    """
+    N, Hp, Wp, C = xp_shape
+    Ho, Wo = (Hp - kh) // sh + 1, (Wp - kw) // sw + 1
+    d6 = dcols.reshape(N, Ho, Wo, kh, kw, C)
+    dxp = np.zeros(xp_shape, dtype=dcols.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            dxp[:, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw, :] += d6[:, :, :, p, q, :]
+    return dxp
+
+
 def conv2d_naive(x, w, b=None, strides=1, padding="valid"):
     """Reference convolution with explicit loops (slow; for teaching and testing).
 
@@ -121,52 +97,45 @@ def conv2d_naive(x, w, b=None, strides=1, padding="valid"):
     return out
 
 
-_SMALL_GEMM = 1 << 22  # multiply-adds below which a second BLAS thread costs more than it saves
-_blas = []
+def _check(x, w, strides, padding):
+    N, H, W, C = x.shape
+    kh, kw, C2, F = w.shape
+    if C2 != C:
+        raise ValueError(f"conv2d: input has {C} channels but the kernel {w.shape} expects {C2}")
+    sh, sw = _pair(strides, "strides")
+    pads, (Ho, Wo) = conv_pads(H, W, kh, kw, sh, sw, padding)
+    return (sh, sw), pads, (Ho, Wo)
 
 
-@contextlib.contextmanager
-def _blas_threads_for(macs):
-    """Run small matrix products on one BLAS thread.
-
-    OpenBLAS splits any product above ~262k multiply-adds over all cores; for the small convolutions
-    of a digits CNN the threads' synchronisation costs more than the product (and is disastrous when
-    the cores are shared with another process). Large products keep every thread.
-    """
-    if macs >= _SMALL_GEMM:
-        yield
-        return
-    if not _blas:
-        try:
-            import threadpoolctl
-            _blas.extend(threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers)
-        except Exception:  # threadpoolctl missing or unusable: keep the BLAS defaults
-            _blas.append(None)
-    libs = [lib for lib in _blas if lib is not None]
-    before = [lib.get_num_threads() for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, n in zip(libs, before):
-            lib.set_num_threads(n)
+def conv2d_im2col_forward(x, w, b=None, strides=1, padding="valid"):
+    """Readable im2col convolution: x (N, H, W, C) -> (out (N, Ho, Wo, F), cache)."""
+    (sh, sw), pads, (Ho, Wo) = _check(x, w, strides, padding)
+    kh, kw, C, F = w.shape
+    xp = pad_input(x, pads)
+    cols = im2col(xp, kh, kw, sh, sw)                          # (N*Ho*Wo, kh*kw*C)
+    out = cols @ w.reshape(kh * kw * C, F)                     # one matrix product
+    if b is not None:
+        out = out + b
+    return out.reshape(len(x), Ho, Wo, F), (x.shape, xp.shape, w, cols, (sh, sw), pads, b is not None)
 
 
-def _buffer(ws, key, shape, dtype, zero=False):
-    """A scratch array from the workspace dict ``ws`` (reused across calls), or a fresh one."""
-    if ws is not None:
-        buf = ws.get(key)
-        if buf is not None and buf.shape == shape and buf.dtype == dtype:
-            return buf
-    buf = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-    if ws is not None:
-        ws[key] = buf
-    return buf
+def conv2d_im2col_backward(dout, cache):
+    """Backward of :func:`conv2d_im2col_forward`: dout (N, Ho, Wo, F) -> dx (N, H, W, C), dw, db."""
+    (N, H, W, C), xp_shape, w, cols, (sh, sw), ((pt, pb), (pl, pr)), has_bias = cache
+    kh, kw, _, F = w.shape
+    d2 = dout.reshape(-1, F)                                   # (N*Ho*Wo, F)
+    # dL/db = sum of dout over every position
+    db = d2.sum(axis=0) if has_bias else None
+    # dL/dw = cols^T dout: each weight meets every window entry it multiplied
+    dw = (cols.T @ d2).reshape(kh, kw, C, F)
+    # dL/dcols = dout w^T, then col2im folds each window's gradient back onto the input
+    dcols = d2 @ w.reshape(-1, F).T
+    dxp = col2im(dcols, xp_shape, kh, kw, sh, sw)
+    return dxp[:, pt:pt + H, pl:pl + W, :], dw, db
 
 
 def conv2d_forward(x, w, b=None, strides=1, padding="valid", workspace=None):
-    """Convolution by im2col and one matrix product.
+    """Convolution by im2col and one matrix product (the fast path of :func:`conv2d_im2col_forward`).
 
     Inputs:
     - x: (N, H, W, C); w: (kh, kw, C, F); b: (F,) or None
@@ -175,25 +144,8 @@ def conv2d_forward(x, w, b=None, strides=1, padding="valid", workspace=None):
       (a layer passes its own; the cache then refers to them until the next forward call)
     Returns (out, cache) with out: (N, Ho, Wo, F).
     """
-    N, H, W, C = x.shape
-    kh, kw, C2, F = w.shape
-    if C2 != C:
-        raise ValueError(f"conv2d: input has {C} channels but the kernel {w.shape} expects {C2}")
-    sh, sw = _pair(strides, "strides")
-    pads, (Ho, Wo) = conv_pads(H, W, kh, kw, sh, sw, padding)
-    (pt, pb), (pl, pr) = pads
-    dtype = np.result_type(x, w)
-    if pt or pb or pl or pr:
-        shape = (N, H + pt + pb, W + pl + pr, C)
-        xp = pad_input(x, pads, _buffer(workspace, ("xpad", pads), shape, dtype, zero=True))
-    else:
-        xp = x
-    cols = im2col(xp, kh, kw, sh, sw, out=_buffer(workspace, "cols", (N * Ho * Wo, kh * kw * C), dtype))
-    with _blas_threads_for(cols.size * F):
-        out = cols @ w.reshape(kh * kw * C, F)
-    if b is not None:
-        out += b
-    return out.reshape(N, Ho, Wo, F), (x.shape, w, cols, (sh, sw), pads, b is not None, workspace)
+    strides, pads, out_hw = _check(x, w, strides, padding)
+    return _fast.forward(x, w, b, strides, pads, out_hw, workspace)
 
 
 def conv2d_backward(dout, cache, need_dx=True):
@@ -201,66 +153,11 @@ def conv2d_backward(dout, cache, need_dx=True):
 
     Inputs: dout (N, Ho, Wo, F); cache from the forward pass.
     Returns (dx, dw, db): dx (N, H, W, C) (None if ``need_dx`` is False), dw (kh, kw, C, F), db (F,)
-    (None without a bias).
-
-    dw = cols.T @ dout2d (one product). For dx, one product ``dcolsT = w2 @ dout2d.T`` gives, for each
-    kernel tap (p, q), the gradient of every shifted input copy as a (C, N, Ho, Wo) block; col2im adds
-    the kh*kw blocks into a padded channels-first buffer, then drops the padding and returns to NHWC.
-    With stride 1 each block addition is a single contiguous run (see :func:`_col2im_stride1`).
+    (None without a bias). Same values as :func:`conv2d_im2col_backward`; see
+    :mod:`dlkit.np.functional.conv_fast` for how it is computed.
     """
-    (N, H, W, C), w, cols, (sh, sw), ((pt, pb), (pl, pr)), has_bias, ws = cache
-    kh, kw, _, F = w.shape
-    _, Ho, Wo, _ = dout.shape
-    dtype = cols.dtype
-    d2 = np.ascontiguousarray(dout, dtype=dtype).reshape(-1, F)           # (N*Ho*Wo, F)
-    db = np.ones(len(d2), dtype) @ d2 if has_bias else None
-    w2 = w.reshape(-1, F).astype(dtype, copy=False)
-    Hp, Wp = H + pt + pb, W + pl + pr
-    with _blas_threads_for(cols.size * F):
-        dw = (cols.T @ d2).reshape(kh, kw, C, F)
-        if not need_dx:
-            return None, dw, db
-        if sh == sw == 1:
-            dx = _col2im_stride1(dout, w2, ws, (N, C, Hp, Wp, Ho, Wo, kh, kw))
-        else:
-            dcolsT = np.matmul(w2, d2.T, out=_buffer(ws, "dcolsT", (w2.shape[0], len(d2)), dtype))
-            dx = _col2im_strided(dcolsT, ws, (N, C, Hp, Wp, Ho, Wo, kh, kw, sh, sw))
-    dx = np.ascontiguousarray(dx[:, :, pt:pt + H, pl:pl + W].transpose(1, 2, 3, 0))
-    return dx, dw, db
+    return _fast.backward(dout, cache, need_dx)
 
 
-def _col2im_strided(dcolsT, ws, dims):
-    """Add each tap's block dcolsT[p, q] (C, N, Ho, Wo) into a padded (C, N, Hp, Wp) buffer."""
-    N, C, Hp, Wp, Ho, Wo, kh, kw, sh, sw = dims
-    dcolsT = dcolsT.reshape(kh, kw, C, N, Ho, Wo)
-    dxp = _buffer(ws, "dxpadT", (C, N, Hp, Wp), dcolsT.dtype)
-    dxp[...] = 0
-    for p in range(kh):                 # kh*kw block additions (not a loop over pixels)
-        for q in range(kw):
-            dxp[:, :, p:p + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw] += dcolsT[p, q]
-    return dxp
-
-
-def _col2im_stride1(dout, w2, ws, dims):
-    """Stride-1 col2im with every tap's addition one contiguous run.
-
-    dout is laid on an Ho x Wp grid (zero columns beyond Wo), so in the flattened padded image the
-    tap (p, q) block is a single run starting at p*Wp + q; the zero columns that spill into the next
-    row add nothing. Returns the padded gradient (C, N, Hp, Wp).
-    """
-    N, C, Hp, Wp, Ho, Wo, kh, kw = dims
-    F, dtype = w2.shape[1], w2.dtype
-    dext = _buffer(ws, "dout_ext", (N, Ho, Wp, F), dtype, zero=True)   # columns >= Wo stay zero
-    dext[:, :, :Wo] = dout
-    run = Ho * Wp
-    dT = np.matmul(w2, dext.reshape(-1, F).T, out=_buffer(ws, "dcolsT1", (w2.shape[0], N * run), dtype))
-    dT = dT.reshape(kh, kw, C, N, run)
-    flat = _buffer(ws, "dxflat", (C, N, (Hp + 1) * Wp), dtype)         # one spare row of slack
-    flat[:, :, run:] = 0
-    flat[:, :, :run] = dT[0, 0]
-    for p in range(kh):
-        for q in range(kw):
-            if p or q:
-                off = p * Wp + q
-                flat[:, :, off:off + run] += dT[p, q]
-    return flat[:, :, :Hp * Wp].reshape(C, N, Hp, Wp)
+# imported last: conv_fast uses pad_input and im2col from this module
+from dlkit.np.functional import conv_fast as _fast  # noqa: E402

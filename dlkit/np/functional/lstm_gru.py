@@ -21,6 +21,11 @@ Sequence functions project the inputs of all steps with one GEMM, do one recurre
 compute the weight gradients with single GEMMs after the backward loop. Their backward stores
 ``cache["dh_norms"]`` (T,): the norm of the total gradient dL/dh_t at every step. The one-step
 functions ``lstm_step_*`` / ``gru_step_*`` run the same code on a sequence of length 1.
+
+These kernels are the fast path and work in place, which hides the formulas. To read (or teach) the
+gates, see :mod:`dlkit.np.functional.recurrent_steps`: ``lstm_step`` / ``lstm_step_grad`` and ``gru_step`` /
+``gru_step_grad`` compute one step with every gate named (i, f, g, o; z, r, hh), tested equal to these
+kernels over whole sequences.
 """
 import numpy as np
 

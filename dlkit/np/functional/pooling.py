@@ -1,4 +1,4 @@
-"""Functional core: 2-D max / average pooling and global average pooling, channels-last.
+"""Functional core: 2-D max / average pooling and global (1-D and 2-D) pooling, channels-last.
 
 Shapes: x (N, H, W, C) -> out (N, Ho, Wo, C), each channel pooled separately over ph x pw windows
 moved by (sh, sw). "same" padding follows TensorFlow: padded positions never win a max and are not
@@ -10,7 +10,9 @@ import numpy as np
 from dlkit.np.functional.conv import _pair, conv_pads
 
 __all__ = ["maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
-           "global_avgpool2d_forward", "global_avgpool2d_backward"]
+           "global_avgpool2d_forward", "global_avgpool2d_backward", "global_avgpool1d_forward",
+           "global_avgpool1d_backward", "global_maxpool1d_forward", "global_maxpool1d_backward",
+           "global_maxpool2d_forward", "global_maxpool2d_backward"]
 
 
 def _setup(x, pool_size, strides, padding):
@@ -98,3 +100,65 @@ def global_avgpool2d_backward(dout, cache):
     """dout (N, C) -> dx (N, H, W, C) = dout / (H * W) broadcast over every position."""
     N, H, W, C = cache
     return np.broadcast_to((dout / (H * W))[:, None, None, :], (N, H, W, C)).copy()
+
+
+def global_avgpool1d_forward(x, mask=None):
+    """Mean over the steps: x (N, T, C), mask (N, T) or None -> out (N, C). Returns (out, cache).
+
+    With a mask: out[n] = sum_t m[n, t] x[n, t] / sum_t m[n, t] (Keras' formula; 0 for an empty row,
+    where Keras gives NaN).
+    """
+    if mask is None:
+        return x.mean(axis=1), (x.shape, None)
+    w = np.asarray(mask, dtype=x.dtype)
+    w = w / np.maximum(w.sum(axis=1, keepdims=True), 1)          # per-step weights m / count
+    return np.einsum("ntc,nt->nc", x, w), (x.shape, w)
+
+
+def global_avgpool1d_backward(dout, cache):
+    """dout (N, C) -> dx (N, T, C): dx[n, t] = dout[n] * m[n, t] / count[n] (dout / T without mask)."""
+    (N, T, C), w = cache
+    if w is None:
+        return np.broadcast_to((dout / T)[:, None, :], (N, T, C)).copy()
+    # dL/dx[n, t, c] = dL/dout[n, c] * w[n, t]
+    return dout[:, None, :] * w[:, :, None]
+
+
+def global_maxpool1d_forward(x, mask=None):
+    """Maximum over the (real) steps: x (N, T, C), mask (N, T) or None -> out (N, C).
+
+    Returns (out, cache); the cache holds the winning step of every (row, channel) (the first one on
+    ties, as ``np.argmax``), where backward sends the gradient.
+    """
+    xm = x if mask is None else np.where(np.asarray(mask, bool)[:, :, None], x, -np.inf)
+    arg = xm.argmax(axis=1)                                          # (N, C)
+    out = np.take_along_axis(x, arg[:, None, :], axis=1)[:, 0]
+    empty = None
+    if mask is not None and not np.all(np.any(mask, axis=1)):
+        empty = ~np.any(mask, axis=1)
+        out[empty] = 0
+    return out, (x.shape, arg, empty)
+
+
+def global_maxpool1d_backward(dout, cache):
+    """dout (N, C) -> dx (N, T, C): each (row, channel) gradient goes to its maximum step."""
+    shape, arg, empty = cache
+    if empty is not None:
+        dout = np.where(empty[:, None], 0, dout)
+    dx = np.zeros(shape, dtype=dout.dtype)
+    # dL/dx[n, arg[n, c], c] = dL/dout[n, c]; zero elsewhere
+    np.put_along_axis(dx, arg[:, None, :], dout[:, None, :], axis=1)
+    return dx
+
+
+def global_maxpool2d_forward(x):
+    """Maximum over height and width: x (N, H, W, C) -> out (N, C). Returns (out, cache)."""
+    N, H, W, C = x.shape
+    out, cache = global_maxpool1d_forward(x.reshape(N, H * W, C))
+    return out, (x.shape, cache)
+
+
+def global_maxpool2d_backward(dout, cache):
+    """dout (N, C) -> dx (N, H, W, C), the gradient at each channel's maximum position."""
+    shape, cache1d = cache
+    return global_maxpool1d_backward(dout, cache1d).reshape(shape)

@@ -36,6 +36,7 @@ class MultiHeadAttention(Layer):
     ``dquery + dvalue``). ``mha(x)`` (no ``value``) is self-attention whose ``backward`` returns the
     single array ``dx``, so the layer also fits ``Sequential``. ``mha.attention_scores`` holds the
     attention weights ``(B, h, T, S)`` of the last call (before dropout), for plotting.
+    Input query (batch, T, d_q), value (batch, S, d_v) -> output (batch, T, d_q).
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,

@@ -35,6 +35,7 @@ class Conv2D(KernelLayer):
     ``padding="same"`` pads as TensorFlow does (output ceil(size / stride); when the total padding is
     odd, the extra row/column goes at the bottom/right). ``kernel_regularizer`` (e.g. ``"l2"``) adds
     its penalty to ``layer.losses`` and its gradient to ``grads["kernel"]``.
+    Input (batch, height, width, channels) -> output (batch, out_height, out_width, filters).
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,

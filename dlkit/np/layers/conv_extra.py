@@ -52,6 +52,7 @@ class Conv1D(KernelLayer):
     ``out[n, t, f] = bias[f] + sum_{p, c} xpad[n, t * strides + p * dilation_rate, c] * kernel[p, c, f]``.
     ``padding="causal"`` pads ``(k - 1) * dilation_rate`` zeros on the left only, so ``y[t]`` never sees
     ``x[t+1:]``. ``groups`` other than 1 raises NotImplementedError.
+    Input (batch, steps, channels) -> output (batch, new_steps, filters).
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,

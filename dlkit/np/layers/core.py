@@ -61,7 +61,10 @@ class Dense(KernelLayer):
 
 
 class Activation(Layer):
-    """Applies an activation elementwise (softmax: on the last axis). No weights; shape unchanged."""
+    """Applies an activation elementwise (softmax: on the last axis). No weights; shape unchanged.
+
+    Input (batch, ...) -> output (batch, ...), the same shape.
+    """
 
     supports_masking = True
 

@@ -5,6 +5,10 @@ Backward is the transpose of the lookup, a *scatter-add*: every occurrence of id
 upstream gradient row to ``grads["embeddings"][k]`` (repeated ids accumulate; ``np.add.at``).
 Ids are not differentiable: ``backward`` returns zeros shaped like the ids (so generic model code
 that chains ``dx`` keeps working).
+
+With ``mask_zero=True`` id 0 is padding: ``compute_mask(ids)`` returns ``ids != 0`` (batch, timesteps),
+which ``Sequential``/``Model`` hand to the next layers (RNNs, pooling, attention) as ``mask=``. Id 0
+still has an embedding row, so ``input_dim`` must count it (vocabulary size + 1), as in Keras.
 """
 import numpy as np
 
@@ -16,7 +20,10 @@ _INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
 class Embedding(Layer):
-    """Lookup table ``embeddings (input_dim, output_dim)``, initialised U(-0.05, 0.05) as in Keras."""
+    """Lookup table ``embeddings (input_dim, output_dim)``, initialised U(-0.05, 0.05) as in Keras.
+
+    Input ids (batch, ...) -> output (batch, ..., output_dim).
+    """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
                  name=None, dtype="float32", trainable=True):
@@ -24,9 +31,7 @@ class Embedding(Layer):
         for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if int(v) != v or v < 1:
                 raise ValueError(f"Embedding: {arg} must be a positive integer, got {v!r}")
-        if mask_zero:
-            raise NotImplementedError("Embedding: mask_zero=True (Keras masking) is not supported by "
-                                      "dlkit.np; pad with an ordinary id instead")
+        self.mask_zero = bool(mask_zero)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = _INIT_ALIASES.get(embeddings_initializer, embeddings_initializer)
 
@@ -51,15 +56,10 @@ class Embedding(Layer):
                              f"e.g. {int(bad.flat[0])}")
         return ids
 
-    def __call__(self, x, training=False):
-        ids = self._ids(x)
-        if not self.built:
-            self.input_shape = (None,) + tuple(ids.shape[1:])
-            self.build(ids.shape)
-            self.built = True
-        return self.forward(ids, training=training)
+    def _cast_inputs(self, x):
+        return self._ids(x)
 
-    def forward(self, ids, training=False):
+    def call(self, ids, training=False):
         self._cache = ids
         return self.params["embeddings"][ids]
 
@@ -73,6 +73,12 @@ class Embedding(Layer):
         np.add.at(dW, ids.ravel(), dy.reshape(-1, self.output_dim))   # scatter-add
         self.grads["embeddings"] = dW
         return np.zeros(ids.shape, dtype=self.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        """(batch, timesteps) boolean mask, True at real tokens (id != 0); None without ``mask_zero``."""
+        if not self.mask_zero:
+            return None
+        return np.asarray(inputs) != 0
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)

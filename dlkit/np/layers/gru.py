@@ -15,6 +15,7 @@ class GRU(RNNBase):
     Weights (Keras order): ``kernel (features, 3 units)``, ``recurrent_kernel (units, 3 units)``,
     ``bias``: shape (2, 3 units) = [input bias, recurrent bias] with ``reset_after=True`` (Keras
     default, the cuDNN convention), (3 units,) with ``reset_after=False``.
+    Input (batch, timesteps, features) -> output (batch, units), or (batch, timesteps, units) with return_sequences.
     """
 
     def __init__(self, units, return_sequences=False, return_state=False, reset_after=True, **kwargs):
@@ -33,6 +34,6 @@ class GRU(RNNBase):
                                 reset_after=self.reset_after)
         return hs, [hs[:, -1]], cache
 
-    def _seq_backward(self, dhs, dstates, cache):
+    def _seq_backward(self, dhs, dstates, cache, lengths=None):
         dx, dh0, dWx, dWh, db = gru_backward(dhs, cache, dh_T=dstates[0])
         return dx, [dh0], {"kernel": dWx, "recurrent_kernel": dWh, "bias": db}

@@ -49,7 +49,35 @@ class LSTM(RNNBase):
                                     p["bias"])
         return hs, [hs[:, -1], c], cache
 
-    def _seq_backward(self, dhs, dstates, cache):
+    def _masked_finals(self, cache, plan, states):
+        # C[k] is the cell state after k (packed) steps, C[0] = c0
+        return [cache["C"][plan.lengths, plan.rows]]
+
+    def _seq_backward(self, dhs, dstates, cache, lengths=None):
         dh_T, dc_T = dstates
+        T = dhs.shape[1]
+        if dc_T is not None and lengths is not None and np.any(lengths < T):
+            return self._ragged_backward(dhs, dh_T, dc_T, cache, lengths)
         dx, dh0, dc0, dWx, dWh, db = lstm_backward(dhs, cache, dh_T=dh_T, dc_T=dc_T)
         return dx, [dh0, dc0], {"kernel": dWx, "recurrent_kernel": dWh, "bias": db}
+
+    def _ragged_backward(self, dhs, dh_T, dc_T, cache, lengths):
+        """Masked call with a gradient for the final cell state: dL/dc enters each row at its own last
+        real step, so rows of equal length are backpropagated together on their slice of the cache."""
+        assert dh_T is None   # RNNBase already added dL/dh_final to dhs
+        N, T, _ = dhs.shape
+        dx = np.zeros((N, T, cache["xt"].shape[2]), dhs.dtype)
+        dh0, dc0 = np.zeros_like(dc_T), np.where((lengths == 0)[:, None], dc_T, 0)
+        grads = {k: np.zeros_like(self.params[k]) for k in ("kernel", "recurrent_kernel", "bias")}
+        norms2 = np.zeros(T)
+        for L in np.unique(lengths[lengths > 0]):
+            rows = np.flatnonzero(lengths == L)
+            sub = {k: cache[k][:L + (k in ("H", "C")), rows] for k in ("xt", "G", "H", "C", "TC")}
+            sub.update(Wx=cache["Wx"], Wh=cache["Wh"])
+            dxr, dh0[rows], dc0[rows], dWx, dWh, db = lstm_backward(dhs[rows, :L], sub, dc_T=dc_T[rows])
+            dx[rows, :L] = dxr
+            for k, g in zip(grads, (dWx, dWh, db)):
+                grads[k] += g
+            norms2[:L] += sub["dh_norms"] ** 2
+        cache["dh_norms"] = np.sqrt(norms2)
+        return dx, [dh0, dc0], grads

@@ -12,30 +12,48 @@ the ``return_state`` outputs (``None`` entries mean zero), returns dx and fills 
 * ``state_grad_norms`` (timesteps,): the norm of the total gradient dL/dh_t reaching the hidden state at
   every step (Frobenius norm over batch and units) -- plot it to see vanishing/exploding gradients;
 * ``initial_state_grads``: list of gradients w.r.t. the initial states (zeros-initialised by default).
+
+Masks (Keras semantics): ``layer(x, mask=m)`` with ``m`` boolean (batch, timesteps), True at real steps
+(``Embedding(mask_zero=True)`` supplies it inside ``Sequential``/``Model``). At a masked step the
+states are carried over unchanged and the output is the previous output (zeros before the first real
+step; zeros at every masked step with ``zero_output_for_mask=True``); any mask works, post-padded or
+not (see :mod:`dlkit.np.layers._masking`). A padded row gives exactly the outputs, final states and
+gradients of the unpadded row. ``compute_mask`` returns the mask with ``return_sequences``, else None.
+With a mask, ``state_grad_norms`` is indexed by real step (packed time), not by input time.
+``go_backwards=True`` processes the sequence (and mask) in reverse and returns the reversed sequence.
 """
 import numpy as np
 
 from dlkit.np.base import Layer
 from dlkit.np.functional.rnn import rnn_backward, rnn_forward, RNN_ACTIVATIONS
+from dlkit.np.layers._masking import SequenceMask, check_mask
 
 __all__ = ["RNNBase", "SimpleRNN"]
 
 
 class RNNBase(Layer):
     """Base class of SimpleRNN, LSTM and GRU; subclasses define ``build``, ``_seq_forward`` and
-    ``_seq_backward`` and the number of states ``_n_states``."""
+    ``_seq_backward`` and the number of states ``_n_states`` (state 0 is the hidden state h, which is
+    also the output).
+
+    Input (batch, timesteps, features) -> output (batch, units), or (batch, timesteps, units) with return_sequences.
+    """
 
     _n_states = 1
+    supports_masking = True
 
-    def __init__(self, units, return_sequences=False, return_state=False,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", name=None, dtype="float32", trainable=True):
+    def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
+                 zero_output_for_mask=False, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", name=None,
+                 dtype="float32", trainable=True):
         super().__init__(name=name, dtype=dtype, trainable=trainable)
         if int(units) != units or units < 1:
             raise ValueError(f"{type(self).__name__}: units must be a positive integer, got {units!r}")
         self.units = int(units)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.kernel_initializer = kernel_initializer
         self.recurrent_initializer = recurrent_initializer
         self.bias_initializer = bias_initializer
@@ -45,7 +63,7 @@ class RNNBase(Layer):
     def _where(self):
         return f"{type(self).__name__} '{self.name}'"
 
-    def _check_input(self, x):
+    def check_input(self, x):
         if x.ndim != 3:
             raise ValueError(f"{self._where()}: expected input of shape (batch, timesteps, features), "
                              f"got an array of rank {x.ndim} with shape {x.shape}")
@@ -70,27 +88,30 @@ class RNNBase(Layer):
                                  f"{(n, self.units)}, got {s.shape}")
         return states
 
-    def __call__(self, x, training=False, initial_state=None):
-        x = self._cast(x)
-        self._check_input(x)
-        if not self.built:
-            self.input_shape = (None,) + tuple(x.shape[1:])
-            self.build(x.shape)
-            self.built = True
-        return self.forward(x, training=training, initial_state=initial_state)
-
-    def forward(self, x, training=False, initial_state=None):
+    def call(self, x, training=False, initial_state=None, mask=None):
         states = self._initial_states(x, initial_state)
-        hs, finals, cache = self._seq_forward(x, states)
-        self._cache = cache
+        mask = check_mask(self, mask, x)
+        if self.go_backwards:
+            x = x[:, ::-1]
+            mask = None if mask is None else mask[:, ::-1]
+        plan = None if mask is None or mask.all() else SequenceMask(mask)
+        hs, finals, cache = self._seq_forward(x if plan is None else plan.pack(x), states)
+        if plan is not None:
+            finals = [plan.last(hs, states[0])] + self._masked_finals(cache, plan, states)
+            hs = plan.unpack(hs, self.zero_output_for_mask)
+        self._cache = (cache, plan)
         self._shape = hs.shape
         out = np.ascontiguousarray(hs) if self.return_sequences else hs[:, -1].copy()
         if self.return_state:
             return [out] + [s.copy() for s in finals]
         return out
 
+    def _masked_finals(self, cache, plan, states):
+        """The final states after state 0 (h) for a masked call: LSTM returns [c]."""
+        return []
+
     def backward(self, dy):
-        cache = self._get_cache()
+        cache, plan = self._get_cache()
         if isinstance(dy, (list, tuple)):
             if not self.return_state or len(dy) != 1 + self._n_states:
                 raise ValueError(f"{self._where()}: backward got a list of {len(dy)} gradients; expected "
@@ -111,11 +132,25 @@ class RNNBase(Layer):
             else:
                 dhs[:, -1] = dy
         dstates = [None if d is None else np.asarray(d, self.dtype).reshape(N, U) for d in dstates]
-        dx, dinit, grads = self._seq_backward(dhs, dstates, cache)
+        direct = None
+        if plan is not None:
+            # a carried output / final state passes its gradient straight to the step that made it
+            dhs = plan.unpack_backward(dhs, self.zero_output_for_mask)
+            direct = plan.last_backward(dhs, dstates[0])
+            dstates[0] = None
+        dx, dinit, grads = self._seq_backward(dhs, dstates, cache, None if plan is None else plan.lengths)
+        if plan is not None:
+            dx = plan.pack_backward(dx)
+            if direct is not None:            # fully masked rows: dL/dh_final is dL/dh0
+                dinit[0] = dinit[0] + direct
         self.grads = grads
         self.state_grad_norms = cache["dh_norms"]
         self.initial_state_grads = dinit
-        return dx
+        return dx[:, ::-1] if self.go_backwards else dx
+
+    def compute_mask(self, inputs, mask=None):
+        """The input mask with ``return_sequences`` (the time axis survives), else None."""
+        return mask if self.return_sequences else None
 
     def compute_output_shape(self, input_shape):
         n, t = input_shape[0], input_shape[1]
@@ -127,6 +162,7 @@ class SimpleRNN(RNNBase):
 
     Weights (Keras order): ``kernel (features, units)``, ``recurrent_kernel (units, units)``,
     ``bias (units,)``. ``activation`` is one of "tanh" (default), "relu", "sigmoid", "linear".
+    Input (batch, timesteps, features) -> output (batch, units), or (batch, timesteps, units) with return_sequences.
     """
 
     def __init__(self, units, activation="tanh", return_sequences=False, return_state=False, **kwargs):
@@ -150,7 +186,7 @@ class SimpleRNN(RNNBase):
                                 self.activation)
         return hs, [hs[:, -1]], cache
 
-    def _seq_backward(self, dhs, dstates, cache):
+    def _seq_backward(self, dhs, dstates, cache, lengths=None):
         if dstates[0] is not None:
             dhs[:, -1] += dstates[0]
         dx, dh0, dWx, dWh, db = rnn_backward(dhs, cache)

@@ -19,20 +19,13 @@ so optimizers update the sublayers in place); the order is keras-hub's: ``self_a
 import numpy as np
 
 from dlkit.np.base import Layer
+from dlkit.shared import sinusoidal_encoding
 from dlkit.np.layers.attention import MultiHeadAttention
 from dlkit.np.layers.core import Dense, Dropout
 from dlkit.np.layers.embedding import Embedding
 from dlkit.np.layers.normalization import LayerNormalization
 
 __all__ = ["sinusoidal_encoding", "PositionalEncoding", "TokenAndPositionEmbedding", "TransformerEncoderBlock", "TransformerDecoderBlock"]
-
-
-def sinusoidal_encoding(length, depth, max_wavelength=10000, dtype="float32"):
-    """``(length, depth)`` array: sin on even feature indices, cos on odd ones (interleaved)."""
-    pos = np.arange(length)[:, None]
-    i = np.arange(depth)[None, :]
-    angles = pos / np.power(float(max_wavelength), (2 * (i // 2)) / depth)
-    return np.where(i % 2 == 0, np.sin(angles), np.cos(angles)).astype(dtype)
 
 
 def _check_seq(layer, x, what="input"):
@@ -42,7 +35,10 @@ def _check_seq(layer, x, what="input"):
 
 
 class PositionalEncoding(Layer):
-    """``y = x + PE[:T]`` for ``x (B, T, d)``; ``backward(dy) = dy``. No weights."""
+    """``y = x + PE[:T]`` for ``x (B, T, d)``; ``backward(dy) = dy``. No weights.
+
+    Input (batch, T, d) -> output (batch, T, d).
+    """
 
     def __init__(self, max_wavelength=10000, name=None, dtype="float32"):
         super().__init__(name=name, dtype=dtype)
@@ -63,6 +59,7 @@ class TokenAndPositionEmbedding(Layer):
 
     ``positional="learned"``: a second ``Embedding(sequence_length, embed_dim)`` looked up at
     ``0..T-1``; ``"sinusoidal"``: the fixed ``sinusoidal_encoding``. ``backward`` returns zeros like the ids.
+    Input ids (batch, T) -> output (batch, T, embedding_dim).
     """
 
     def __init__(self, vocabulary_size, sequence_length, embedding_dim, positional="learned",
@@ -203,6 +200,9 @@ class TransformerEncoderBlock(Layer):
 
 class TransformerDecoderBlock(TransformerEncoderBlock):
     """GPT-style decoder block: the encoder block with *causal* self-attention (position t attends to
-    positions <= t), no cross-attention. Same arguments, weights and call signature."""
+    positions <= t), no cross-attention. Same arguments, weights and call signature.
+
+    Input (batch, T, d) -> output (batch, T, d).
+    """
 
     causal = True

@@ -6,18 +6,10 @@ Same arguments, defaults and weights as dlkit.np and Keras: "kernel" (kh, kw, ch
 import tensorflow as tf
 import keras
 
+from dlkit.shared import _pair, check_image_shape, conv_output_size, normalize_padding
 from dlkit.tf import activations as _act
 
 __all__ = ["Conv2D"]
-
-
-def _pair(v, what):
-    if isinstance(v, int):
-        v = (v, v)
-    v = tuple(int(a) for a in v)
-    if len(v) != 2 or min(v) < 1:
-        raise ValueError(f"{what} must be a positive int or a pair of them, got {v!r}")
-    return v
 
 
 def _activation(identifier):
@@ -27,22 +19,8 @@ def _activation(identifier):
 
 def check_image_batch(layer, shape, channels=None, window=None, padding="valid"):
     """Clear errors for wrong rank, wrong channel count and windows larger than a "valid" input."""
-    what = f"{type(layer).__name__} '{layer.name}'"
-    c = "channels" if channels is None else channels
-    if shape.rank is not None and shape.rank != 4:
-        hint = " (missing channel axis? use x[..., None] for one channel)" if shape.rank == 3 else ""
-        raise ValueError(f"{what}: expected input of shape (batch, height, width, {c}), got "
-                         f"{tuple(shape)}{hint}")
-    if channels is not None and shape[-1] is not None and shape[-1] != channels:
-        hint = (" (channels-first/NCHW? dlkit uses channels-last)" if shape[1] == channels else "")
-        raise ValueError(f"{what}: expected input of shape (batch, height, width, {channels}), got "
-                         f"{tuple(shape)}{hint}")
-    if window is not None and padding == "valid":
-        for size, k in zip(shape[1:3], window):
-            if size is not None and k > size:
-                raise ValueError(f"{what}: window {window[0]}x{window[1]} is larger than the "
-                                 f"{shape[1]}x{shape[2]} input with padding='valid'; expected an "
-                                 f"input of at least (batch, {window[0]}, {window[1]}, {c})")
+    check_image_shape(f"{type(layer).__name__} '{layer.name}'", None if shape.rank is None else tuple(shape),
+                      channels, window, padding)
 
 
 class Conv2D(keras.layers.Layer):
@@ -55,9 +33,7 @@ class Conv2D(keras.layers.Layer):
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "Conv2D kernel_size")
         self.strides = _pair(strides, "Conv2D strides")
-        self.padding = str(padding).lower()
-        if self.padding not in ("valid", "same"):
-            raise ValueError(f"Conv2D: padding must be 'valid' or 'same', got {padding!r}")
+        self.padding = normalize_padding(padding, "Conv2D: padding")
         self.activation = _activation(activation)
         self.use_bias = use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
@@ -88,12 +64,9 @@ class Conv2D(keras.layers.Layer):
         return self.activation(y)
 
     def compute_output_shape(self, input_shape):
-        def out(size, k, s):
-            if size is None:
-                return None
-            return -(-size // s) if self.padding == "same" else (size - k) // s + 1
-        return (input_shape[0], out(input_shape[1], self.kernel_size[0], self.strides[0]),
-                out(input_shape[2], self.kernel_size[1], self.strides[1]), self.filters)
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        return (input_shape[0], conv_output_size(input_shape[1], kh, sh, self.padding),
+                conv_output_size(input_shape[2], kw, sw, self.padding), self.filters)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

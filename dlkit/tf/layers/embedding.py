@@ -1,4 +1,8 @@
-"""TensorFlow mirror of dlkit.np.layers.embedding: ``tf.gather`` of rows of ``embeddings``."""
+"""TensorFlow mirror of dlkit.np.layers.embedding: ``tf.gather`` of rows of ``embeddings``.
+
+``mask_zero=True``: ``compute_mask(ids)`` is ``ids != 0``; Keras attaches it to the output and hands it
+to the next layers' ``mask`` argument.
+"""
 import keras
 import tensorflow as tf
 
@@ -10,8 +14,7 @@ class Embedding(keras.layers.Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False, **kwargs):
         super().__init__(**kwargs)
-        if mask_zero:
-            raise NotImplementedError("Embedding: mask_zero=True is not supported by dlkit.tf")
+        self.mask_zero = bool(mask_zero)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = embeddings_initializer
 
@@ -25,6 +28,9 @@ class Embedding(keras.layers.Layer):
         tf.debugging.assert_less(ids, self.input_dim, message=f"Embedding '{self.name}': ids must be "
                                  f"< input_dim={self.input_dim}")
         return tf.gather(self.embeddings, ids)
+
+    def compute_mask(self, inputs, mask=None):
+        return keras.ops.not_equal(inputs, 0) if self.mask_zero else None   # symbolic-safe
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)

@@ -14,6 +14,9 @@ class GRU(RNNBase):
         super().__init__(units, return_sequences=return_sequences, return_state=return_state, **kwargs)
         self.reset_after = bool(reset_after)
 
+    def get_config(self):
+        return {**super().get_config(), "reset_after": self.reset_after}
+
     def build(self, input_shape):
         d, u = input_shape[-1], self.units
         self.kernel = self.add_weight(name="kernel", shape=(d, 3 * u), initializer=self.kernel_initializer)

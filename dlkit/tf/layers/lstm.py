@@ -18,6 +18,9 @@ class LSTM(RNNBase):
         super().__init__(units, return_sequences=return_sequences, return_state=return_state, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
 
+    def get_config(self):
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+
     def build(self, input_shape):
         d, u = input_shape[-1], self.units
         self.kernel = self.add_weight(name="kernel", shape=(d, 4 * u), initializer=self.kernel_initializer)

@@ -6,9 +6,9 @@ Same arguments, formulas and weight order as dlkit.np (``self_attention`` (8 wei
 Post-norm by default (``norm_first=False``); ``norm_first=True`` is pre-norm (GPT-2).
 """
 import keras
-import numpy as np
 import tensorflow as tf
 
+from dlkit.shared import sinusoidal_encoding  # noqa: F401 (re-exported: one definition, in dlkit.shared)
 from dlkit.tf.layers.attention import MultiHeadAttention
 from dlkit.tf.layers.core import Dense, Dropout
 from dlkit.tf.layers.embedding import Embedding
@@ -18,14 +18,14 @@ __all__ = ["sinusoidal_encoding", "PositionalEncoding", "TokenAndPositionEmbeddi
            "TransformerEncoderBlock", "TransformerDecoderBlock"]
 
 
-def sinusoidal_encoding(length, depth, max_wavelength=10000, dtype="float32"):
-    """``(length, depth)`` tensor: sin on even feature indices, cos on odd ones (interleaved)."""
-    pos = tf.cast(tf.range(length), "float64")[:, None]
-    i = np.arange(depth)
-    inv = tf.constant(1.0 / np.power(float(max_wavelength), (2 * (i // 2)) / depth), "float64")
-    angles = pos * inv[None, :]
-    enc = tf.where(tf.constant(i % 2 == 0)[None, :], tf.sin(angles), tf.cos(angles))
-    return tf.cast(enc, dtype)
+def _encoding(x, depth, max_wavelength, dtype):
+    """dlkit.shared.sinusoidal_encoding for the sequence length of x (B, T, ...) as a (1, T, depth) tensor
+    (a constant when T is static, a tf.numpy_function when it is only known at run time)."""
+    if x.shape[1] is not None:
+        return tf.constant(sinusoidal_encoding(x.shape[1], depth, max_wavelength, "float64")[None], dtype)
+    enc = tf.numpy_function(lambda t: sinusoidal_encoding(int(t), depth, max_wavelength, "float64"),
+                            [tf.shape(x)[1]], tf.float64)
+    return tf.cast(tf.reshape(enc, (1, -1, depth)), dtype)
 
 
 class PositionalEncoding(keras.layers.Layer):
@@ -40,7 +40,7 @@ class PositionalEncoding(keras.layers.Layer):
         if x.shape.rank != 3:
             raise ValueError(f"PositionalEncoding '{self.name}': expected input of shape "
                              f"(batch, seq_len, features), got {tuple(x.shape)}")
-        return x + sinusoidal_encoding(tf.shape(x)[1], x.shape[-1], self.max_wavelength, x.dtype)[None]
+        return x + _encoding(x, x.shape[-1], self.max_wavelength, x.dtype)
 
 
 class TokenAndPositionEmbedding(keras.layers.Layer):
@@ -70,7 +70,7 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         y = self.token_embedding(ids)
         if self.position_embedding is not None:
             return y + self.position_embedding(tf.range(T)[None])
-        return y + sinusoidal_encoding(T, y.shape[-1], dtype=y.dtype)[None]
+        return y + _encoding(ids, y.shape[-1], 10000, y.dtype)
 
 
 class TransformerEncoderBlock(keras.layers.Layer):
