@@ -153,7 +153,7 @@ class MeanSquaredError(Loss):
 
 
 class MeanAbsoluteError(Loss):
-    """l = mean_c |y_true - y_pred|; dl/dy_pred = sign(y_pred - y_true) / C."""
+    """``l = mean_c |y_true - y_pred|``; ``dl/dy_pred = sign(y_pred - y_true) / C``."""
 
     name = "mean_absolute_error"
 
@@ -167,8 +167,8 @@ class MeanAbsoluteError(Loss):
 
 
 class Huber(Loss):
-    """Keras ``huber``: with e = y_pred - y_true, l = mean_c (0.5 e^2 if |e| <= delta else
-    delta |e| - 0.5 delta^2); dl/dy_pred = (e if |e| <= delta else delta sign(e)) / C."""
+    """Keras ``huber``: with ``e = y_pred - y_true``, ``l = mean_c (0.5 e^2 if |e| <= delta else
+    delta |e| - 0.5 delta^2)``; ``dl/dy_pred = (e if |e| <= delta else delta sign(e)) / C``."""
 
     name = "huber_loss"
 
@@ -193,7 +193,7 @@ class BinaryCrossentropy(Loss):
     """l = -mean_c (t log p + (1 - t) log(1 - p)), with t smoothed to t (1 - ls) + ls / 2 (Keras).
 
     With probabilities, p is clipped to [eps, 1 - eps]. With ``from_logits=True`` (p = sigmoid(z)) the
-    stable form max(z, 0) - z t + log(1 + exp(-|z|)) is used, and dl/dz = (sigmoid(z) - t) / C.
+    stable form ``max(z, 0) - z t + log(1 + exp(-|z|))`` is used, and dl/dz = (sigmoid(z) - t) / C.
     """
 
     name = "binary_crossentropy"

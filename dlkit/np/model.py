@@ -110,13 +110,15 @@ class Model(Trainer, Layer):
 
     @property
     def trainable(self):
-        """False when the model or every one of its layers is frozen; setting it sets all layers."""
+        """False when every layer is frozen; setting it freezes or unfreezes all layers (as Keras). A
+        model has no flag of its own: unfreezing one layer later makes that layer train again."""
         layers = self.layers
-        return self._trainable and (not layers or any(layer.trainable for layer in layers))
+        return not layers or any(layer.trainable for layer in layers)
 
     @trainable.setter
     def trainable(self, value):
-        Layer.trainable.fset(self, value)
+        for layer in self.layers:
+            layer.trainable = value
 
     @property
     def inputs(self):

@@ -49,7 +49,7 @@ class MeanSquaredError(_Base):
 
 
 class MeanAbsoluteError(_Base):
-    """Per sample: mean|t - p| over the last axis."""
+    """Per sample: ``mean |t - p|`` over the last axis."""
 
     _default_name = "mean_absolute_error"
 
@@ -63,7 +63,7 @@ class MeanAbsoluteError(_Base):
 
 class BinaryCrossentropy(_Base):
     """Per sample: mean over the last axis of -(t log p + (1 - t) log(1 - p)), p clipped to
-    [eps, 1 - eps]; with logits z: max(z, 0) - z t + log(1 + exp(-|z|))."""
+    [eps, 1 - eps]; with logits z: ``max(z, 0) - z t + log(1 + exp(-|z|))``."""
 
     _default_name = "binary_crossentropy"
 

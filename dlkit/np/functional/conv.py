@@ -138,10 +138,12 @@ def conv2d_forward(x, w, b=None, strides=1, padding="valid", workspace=None):
     """Convolution by im2col and one matrix product (the fast path of :func:`conv2d_im2col_forward`).
 
     Inputs:
+
     - x: (N, H, W, C); w: (kh, kw, C, F); b: (F,) or None
     - strides: int or (sh, sw); padding: "valid" or "same" (TF's, asymmetric when the total is odd)
     - workspace: optional dict in which scratch buffers are kept and reused between calls
       (a layer passes its own; the cache then refers to them until the next forward call)
+
     Returns (out, cache) with out: (N, Ho, Wo, F).
     """
     strides, pads, out_hw = _check(x, w, strides, padding)

@@ -143,7 +143,10 @@ class Concatenate(_Merge):
 
 
 class Reshape(Layer):
-    """Reshape each example to ``target_shape`` (one entry may be -1): (batch, ...) -> (batch, *target_shape)."""
+    """Reshape each example to ``target_shape`` (one entry may be -1).
+
+    Input (batch, ...) -> output ``(batch, *target_shape)``, the same number of values per example.
+    """
 
     def __init__(self, target_shape, name=None, dtype="float32"):
         super().__init__(name=name, dtype=dtype)
