@@ -88,6 +88,7 @@ class Layer:
 
     supports_masking = False  # True: compute_mask passes an incoming (batch, timesteps) mask through
     _not_tracked = frozenset()  # attribute names holding layers that are not sublayers (bookkeeping)
+    _builds_in_call = False     # True (Sequential): the sublayers build themselves during call
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -203,7 +204,7 @@ class Layer:
         training = bool(training)
         inputs = self._cast_inputs(inputs)
         self.check_input(inputs)
-        if not self.built:
+        if not self.built and not self._builds_in_call:
             for _, sub in self._iter_sublayers():
                 self._adopt(sub)
             self.input_shape = _batchless(_shapes(inputs))

@@ -29,6 +29,7 @@ class Sequential(Model):
     """
 
     _not_tracked = frozenset({"_layers", "_backprop"})
+    _builds_in_call = True
 
     def __init__(self, layers=None, name=None):
         super().__init__(name=name or _name())

@@ -164,10 +164,9 @@ class Trainer:
                         if self.stop_training:
                             break
                         raise FloatingPointError(
-                            f"loss became {value} at epoch {epoch + 1}, batch {b + 1} (of {steps}); the data "
-                            f"were checked and are finite, so try a smaller learning_rate (current: "
-                            f"{self.optimizer.learning_rate:g}), scaled inputs, or gradient clipping "
-                            f"(e.g. clipnorm=1.0)")
+                            f"loss became {value} at epoch {epoch + 1}, batch {b + 1} (of {steps}); try a "
+                            f"smaller learning_rate (current: {self.optimizer.learning_rate:g}), scaled "
+                            f"inputs, or gradient clipping (e.g. clipnorm=1.0)")
                     first = out[0] if isinstance(out, list) else out
                     y0 = yb[0] if isinstance(yb, list) else yb
                     U.update_metrics(self.metrics, y0, first, swb)
