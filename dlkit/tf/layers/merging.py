@@ -26,4 +26,4 @@ class Concatenate(keras.layers.Concatenate):
 
 
 class Reshape(keras.layers.Reshape):
-    """Input (batch, ...) -> output (batch, *target_shape)."""
+    """Input (batch, ...) -> output ``(batch, *target_shape)``."""
