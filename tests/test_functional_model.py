@@ -262,3 +262,24 @@ def test_sample_and_class_weights_match_keras():
         kmodel.fit(x, y, batch_size=48, epochs=2, shuffle=False, verbose=0, **kwargs)
         for a, b in zip(model.get_weights(), kmodel.get_weights()):
             np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_functional_masked_text_classifier_trains_and_ignores_padding():
+    """Input(int ids) -> Embedding(mask_zero) -> Bidirectional(LSTM) -> masked GlobalAveragePooling1D -> Dense."""
+    from dlkit.np.layers import Bidirectional, Embedding, GlobalAveragePooling1D, LSTM
+    rng = np.random.default_rng(5)
+    n, T = 96, 8
+    lengths = rng.integers(2, T + 1, n)
+    ids = rng.integers(1, 12, (n, T)) * (np.arange(T) < lengths[:, None])
+    y = ((ids == 3).any(axis=1)).astype(float)               # "does word 3 occur?" anywhere in the text
+    dnp.set_seed(5)
+    tokens = dnp.Input((None,), dtype="int64")
+    h = Bidirectional(LSTM(6, return_sequences=True))(Embedding(12, 6, mask_zero=True)(tokens))
+    model = dnp.Model(tokens, Dense(1, activation="sigmoid")(GlobalAveragePooling1D()(h)))
+    model.compile(dnp.optimizers.Adam(0.03), "binary_crossentropy", metrics=["accuracy"])
+    hist = model.fit(ids, y, epochs=25, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    assert hist.history["accuracy"][-1] > 0.9
+    row = ids[:1, :lengths[0]]
+    padded = np.concatenate([row, np.zeros((1, 5), row.dtype)], axis=1)
+    np.testing.assert_allclose(model.predict(padded), model.predict(row), rtol=1e-5, atol=1e-6)

@@ -19,68 +19,16 @@ Sublayers assigned as attributes (or lists of them) are tracked: their weights a
 ``"d1/kernel"``, their gradients in ``grads``, and ``grads_and_vars()`` hands them all to the optimizer.
 ``params`` holds every weight in Keras order, keyed by Keras weight names; ``grads`` the trainable ones.
 """
-import collections
-import functools
 import inspect
-import re
 
 import numpy as np
 
+from dlkit.np import _layer_utils as U
 from dlkit.np import graph, initializers
 
 __all__ = ["Layer"]
 
-_name_counts = collections.Counter()
-
-
-def _unique_name(cls_name):
-    """Keras-style default names: dense, dense_1, ...; Conv2D -> conv2d, SimpleRNN -> simple_rnn."""
-    base = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
-    base = re.sub("([a-z])([A-Z])", r"\1_\2", base).lower()
-    n = _name_counts[base]
-    _name_counts[base] += 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def _shapes(x):
-    """The shape of an array, or a list of shapes for a list of arrays."""
-    if isinstance(x, (list, tuple)):
-        return [_shapes(v) for v in x]
-    return tuple(x.shape)
-
-
-def _batchless(shape):
-    if isinstance(shape, list):
-        return [_batchless(s) for s in shape]
-    return (None,) + tuple(shape[1:])
-
-
-def _wrap_build(original):
-    @functools.wraps(original)
-    def build(self, *args, **kw):
-        # As Keras does: a layer whose build() ran, also when called by hand, counts as built.
-        original(self, *args, **kw)
-        object.__setattr__(self, "built", True)
-        shape = args[0] if args else kw.get("input_shape")
-        if self.input_shape is None and isinstance(shape, (tuple, list)) and \
-                all(d is None or isinstance(d, (int, np.integer)) for d in shape):
-            self.input_shape = (None,) + tuple(shape[1:])
-    return build
-
-
-def _wrap_init(original):
-    @functools.wraps(original)
-    def __init__(self, *args, **kwargs):
-        outer = not self.__dict__.get("_initializing", False)
-        object.__setattr__(self, "_initializing", True)
-        try:
-            original(self, *args, **kwargs)
-        finally:
-            if outer:
-                # the arguments the user passed, for get_config(); recorded by the outermost __init__
-                object.__setattr__(self, "_initializing", False)
-                object.__setattr__(self, "_init_call", (type(self), args, dict(kwargs)))
-    return __init__
+_unique_name, _shapes, _batchless = U.unique_name, U.shapes, U.batchless
 
 
 class Layer:
@@ -93,9 +41,9 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
-            cls.build = _wrap_build(cls.__dict__["build"])
+            cls.build = U.wrap_build(cls.__dict__["build"])
         if "__init__" in cls.__dict__:
-            cls.__init__ = _wrap_init(cls.__dict__["__init__"])
+            cls.__init__ = U.wrap_init(cls.__dict__["__init__"])
         if "forward" in cls.__dict__ and "call" not in cls.__dict__:
             raise TypeError(f"{cls.__name__} defines forward(); dlkit.np layers name the forward pass "
                             f"call(self, inputs, training=False), as Keras does: rename forward to call")
@@ -145,17 +93,8 @@ class Layer:
             layer.dtype = self.dtype
 
     def _explicit(self, arg):
-        call = self.__dict__.get("_init_call")
-        if call is None:
-            return False
-        cls, args, kwargs = call
-        try:
-            bound = inspect.signature(cls.__init__).bind(self, *args, **kwargs).arguments
-        except TypeError:
-            return False
-        extra = next((v for k, v in bound.items() if isinstance(v, dict) and
-                      inspect.signature(cls.__init__).parameters[k].kind is inspect.Parameter.VAR_KEYWORD), {})
-        return arg in bound or arg in extra
+        """True if the user passed ``arg`` to the constructor."""
+        return U.explicit_argument(self, arg)
 
     def _iter_sublayers(self):
         """``(prefix, layer)`` for every tracked sublayer, in assignment order."""
@@ -355,21 +294,7 @@ class Layer:
     # -- config -----------------------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments the layer was created with (plus name and dtype), as a dict."""
-        cls, args, kwargs = self.__dict__.get("_init_call", (type(self), (), {}))
-        sig = inspect.signature(cls.__init__)
-        config = {}
-        for k, v in sig.bind(self, *args, **kwargs).arguments.items():
-            if k == "self":
-                continue
-            if sig.parameters[k].kind is inspect.Parameter.VAR_KEYWORD:
-                config.update(v)
-            else:
-                config[k] = v
-        if "name" in sig.parameters or "kwargs" in sig.parameters:
-            config["name"] = self.name
-        if "dtype" in sig.parameters or "kwargs" in sig.parameters:
-            config["dtype"] = self.dtype.name
-        return config
+        return U.init_config(self)
 
     @classmethod
     def from_config(cls, config):

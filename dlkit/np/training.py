@@ -13,6 +13,7 @@ from dlkit.np import losses as losses_module
 from dlkit.np import metrics as metrics_module
 from dlkit.np import optimizers as optimizers_module
 from dlkit.np import batches as B
+from dlkit.np.base import Layer
 from dlkit.np.random import get_rng
 
 __all__ = ["train_step", "Trainer"]
@@ -87,9 +88,7 @@ class Trainer:
         return x, y
 
     def _check_backward(self):
-        missing = [type(l).__name__ for l in [self] + self.layers
-                   if type(l).backward is getattr(__import__("dlkit.np.base", fromlist=["Layer"]).Layer,
-                                                  "backward")]
+        missing = [type(l).__name__ for l in [self] + self.layers if type(l).backward is Layer.backward]
         if missing:
             raise NotImplementedError(f"cannot train: {', '.join(sorted(set(missing)))} define call() but "
                                       f"not backward(dy); dlkit.np layers need a hand-written backward")
