@@ -12,7 +12,7 @@ from dlkit.np.losses import registry
 __all__ = ["EPSILON", "log_softmax", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get"]
 
-EPSILON = 1e-7
+from dlkit.shared import EPSILON  # noqa: E402  (shared with dlkit.np)
 
 
 def log_softmax(z, axis=-1):
