@@ -16,7 +16,8 @@ ASSIGNMENTS = {
     "04_backpropagation": "ch04_backprop", "05_optimizers_initialization": "ch05_optimizers",
     "06_regularization": "ch06_regularization", "07_cnn": "ch07_cnn", "08_rnn": "ch08_rnn",
     "09_lstm_gru": "ch09_lstm_gru", "10_attention_transformers": "ch10_attention",
-    "11_transfer_learning": "ch11_transfer",
+    "11_transfer_learning": "ch11_transfer", "12_modern_cnns": "ch12_modern_cnn",
+    "13_detection_segmentation": "ch13_detection",
 }
 # Required glossary terms -> the chapter that teaches them. Once that chapter is in the TOC, the
 # glossary entry must link into it ({doc} to the chapter, or {ref} to a label defined in it).
@@ -46,6 +47,12 @@ GLOSSARY_HOME = {
     "embedding": "10_attention_transformers",
     "transfer learning": "11_transfer_learning", "fine-tuning": "11_transfer_learning",
     "pretrained model": "11_transfer_learning",
+    "residual connection": "12_modern_cnns", "data augmentation": "12_modern_cnns",
+    "global average pooling": "12_modern_cnns", "1×1 convolution": "12_modern_cnns",
+    "bounding box": "13_detection_segmentation", "iou": "13_detection_segmentation",
+    "non-maximum suppression": "13_detection_segmentation", "semantic segmentation": "13_detection_segmentation",
+    "u-net": "13_detection_segmentation", "vision transformer": "13_detection_segmentation",
+    "mean average precision": "13_detection_segmentation", "anchor-free detection": "13_detection_segmentation",
 }
 REQUIRED_BIB_KEYS = ["rosenblatt1958perceptron", "rumelhart1986learning", "glorot2010understanding",
                      "he2015delving", "kingma2015adam"]

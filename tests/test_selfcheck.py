@@ -110,7 +110,8 @@ def assert_only(results, lines, task, status, fragment=""):
 STUB = {"ch01_perceptron": "perceptron_update", "ch02_mlp": "activations", "ch03_loss_gd": "mse",
         "ch04_backprop": "dense", "ch05_optimizers": "momentum", "ch06_regularization": "l2",
         "ch07_cnn": "conv_forward", "ch08_rnn": "rnn_step", "ch09_lstm_gru": "lstm_gates",
-        "ch10_attention": "attention", "ch11_transfer": "replace_head"}
+        "ch10_attention": "attention", "ch11_transfer": "replace_head",
+        "ch12_modern_cnn": "residual_block", "ch13_detection": "nms"}
 
 BUGS = {  # assignment: (task, fragment of the FAIL message, code)
     "ch01_perceptron": ("perceptron_update", "perceptron_update w", '''
@@ -201,6 +202,27 @@ def freeze(model, n_frozen):
         layer.trainable = False                         # never unfreezes the others
     return int(sum(layer.params[k].size for layer in model.layers for k in layer.trainable_names))
 '''),
+    "ch12_modern_cnn": ("residual_block", "residual_block_backward dx", '''
+def residual_block_backward(dout, cache):
+    conv1, bn1, a1, conv2, bn2, z = cache
+    dz = dout * (z > 0)
+    dc2, dgamma2, dbeta2 = batchnorm_backward(dz, bn2)
+    dh, dw2, _ = conv2d_backward(dc2, conv2)
+    dc1, dgamma1, dbeta1 = batchnorm_backward(dh * (a1 > 0), bn1)
+    dx, dw1, _ = conv2d_backward(dc1, conv1)            # forgets the gradient of the skip connection
+    return dx, {"w1": dw1, "gamma1": dgamma1, "beta1": dbeta1, "w2": dw2, "gamma2": dgamma2, "beta2": dbeta2}
+'''),
+    "ch13_detection": ("nms", "nms", '''
+def nms(boxes, scores, iou_threshold=0.5):
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    keep = []
+    while order.size > 0:
+        best, rest = order[0], order[1:]
+        keep.append(best)
+        iou = box_iou(np.asarray(boxes, dtype=np.float64)[best][None, :], np.asarray(boxes, dtype=np.float64)[rest])[0]
+        order = rest[iou < iou_threshold]               # also removes a box whose IoU equals the threshold
+    return np.array(keep, dtype=np.int64)
+'''),
 }
 
 DELEGATIONS = {  # assignment: (task, code that calls dlkit's version of the function the task asks for)
@@ -252,6 +274,18 @@ from dlkit.np.functional import scaled_dot_product_attention_forward as _sdpa
 def attention(q, k, v, mask=None):
     out, cache = _sdpa(q, k, v, mask=mask)
     return out, cache["p"]
+'''),
+    "ch12_modern_cnn": ("global_avg_pool", '''
+from dlkit.np.functional import global_avgpool2d_forward, global_avgpool2d_backward
+def global_avg_pool_forward(x):
+    return global_avgpool2d_forward(x)[0]
+def global_avg_pool_backward(dout, input_shape):
+    return global_avgpool2d_backward(dout, input_shape)
+'''),
+    "ch13_detection": ("box_iou", '''
+import dlkit.vision
+def box_iou(boxes1, boxes2):
+    return dlkit.vision.box_iou(boxes1, boxes2)
 '''),
 }
 
