@@ -16,3 +16,4 @@ from dlkit.np.layers.conv_extra import *  # noqa: F401,F403
 from dlkit.np.layers.augmentation import *  # noqa: F401,F403
 from dlkit.np.layers.wrappers import *  # noqa: F401,F403
 from dlkit.np.layers.bidirectional import *  # noqa: F401,F403
+from dlkit.np.layers.seq2seq import *  # noqa: F401,F403

@@ -15,3 +15,4 @@ from dlkit.tf.layers.augmentation import *  # noqa: F401,F403
 from dlkit.tf.layers.wrappers import *  # noqa: F401,F403
 from dlkit.tf.layers.bidirectional import *  # noqa: F401,F403
 from dlkit.tf.layers.merging import *  # noqa: F401,F403
+from dlkit.tf.layers.seq2seq import *  # noqa: F401,F403
