@@ -112,6 +112,11 @@ def global_avg_pool_forward(x):
 def global_avg_pool_backward(dout, input_shape):
     return global_avgpool2d_backward(dout, tuple(input_shape))
 '''),
+    ("global_avg_pool", "wrong", "keeps the input's dtype (as Task 3 asks): an 8-bit image gets truncated integer "
+     "means", '''
+def global_avg_pool_forward(x):
+    return x.mean(axis=(1, 2)).astype(x.dtype)
+''' + _GAP_BACKWARD),
     ("global_avg_pool", "correct", "explicit loops over examples and channels", '''
 def global_avg_pool_forward(x):
     N, H, W, C = x.shape
@@ -274,6 +279,41 @@ def residual_block_backward(dout, cache):
     dx_branch, dw1, _ = conv2d_backward(dc1, conv1)
     return dout + dx_branch, {"w1": dw1, "gamma1": dgamma1, "beta1": dbeta1, "w2": dw2, "gamma2": dgamma2,
                               "beta2": dbeta2}
+'''),
+    ("residual_block", "wrong", "builds the block from dnp.layers Conv2D, BatchNormalization and Add and calls "
+     "their .backward (the policy)", '''
+import dlkit.np as dnp
+
+
+def _layer(layer, x, weights):
+    layer(x)                      # the first call creates the weights ...
+    layer.set_weights(weights)    # ... which then become the block's parameters
+    return layer
+
+
+def residual_block_forward(x, params, epsilon=1e-3):
+    kh, kw, C, _ = params["w1"].shape
+    C1 = dnp.layers.Conv2D(C, (kh, kw), padding="same", use_bias=False, dtype="float64")
+    c1 = _layer(C1, x, [params["w1"]])(x)
+    B1 = dnp.layers.BatchNormalization(epsilon=epsilon, dtype="float64")
+    a1 = _layer(B1, c1, [params["gamma1"], params["beta1"], np.zeros(C), np.ones(C)])(c1, training=True)
+    h = np.maximum(a1, 0.0)
+    C2 = dnp.layers.Conv2D(C, (kh, kw), padding="same", use_bias=False, dtype="float64")
+    c2 = _layer(C2, h, [params["w2"]])(h)
+    B2 = dnp.layers.BatchNormalization(epsilon=epsilon, dtype="float64")
+    a2 = _layer(B2, c2, [params["gamma2"], params["beta2"], np.zeros(C), np.ones(C)])(c2, training=True)
+    add = dnp.layers.Add(dtype="float64")
+    z = add([x, a2])
+    return np.maximum(z, 0.0), (C1, B1, a1, C2, B2, add, z)
+
+
+def residual_block_backward(dout, cache):
+    C1, B1, a1, C2, B2, add, z = cache
+    dskip, da2 = add.backward(dout * (z > 0))
+    dh = C2.backward(B2.backward(da2))
+    dxb = C1.backward(B1.backward(dh * (a1 > 0)))
+    return dskip + dxb, {"w1": C1.grads["kernel"], "gamma1": B1.grads["gamma"], "beta1": B1.grads["beta"],
+                         "w2": C2.grads["kernel"], "gamma2": B2.grads["gamma"], "beta2": B2.grads["beta"]}
 '''),
     ("residual_block", "correct", "own batch norm (forward and the compact backward formula), dict cache", '''
 def _bn(a, gamma, beta, eps):

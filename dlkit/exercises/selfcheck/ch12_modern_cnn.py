@@ -12,17 +12,21 @@ from ._core import Task, parts, snapshot, unchanged
 
 GAP_POLICY = ("dlkit.np.functional.global_avgpool2d_forward", "dlkit.np.functional.global_avgpool2d_backward")
 SHIFT_POLICY = ("dlkit.np.functional.image.affine_transform_forward",)
+BLOCK_POLICY = ("dlkit.np.layers.Conv2D", "dlkit.np.layers.BatchNormalization", "dlkit.np.layers.Add")
 KEYS = ("w1", "gamma1", "beta1", "w2", "gamma2", "beta2")
 
 
 def _global_avg_pool(S, rng):
-    for k, shape in enumerate([(2, 5, 3, 4), (3, 1, 6, 2), (1, 4, 4, 3), (4, 6, 5, 1)]):
-        x = rng.normal(size=shape) * 2
+    for k, shape in enumerate([(2, 5, 3, 4), (3, 1, 6, 2), (1, 4, 4, 3), (4, 6, 5, 1), (2, 3, 5, 2)]):
+        x = rng.integers(0, 256, size=shape).astype(np.uint8) if k == 4 else rng.normal(size=shape) * 2
         dout = rng.normal(size=(shape[0], shape[3]))
         before = snapshot({"x": x, "dout": dout})
-        what = f"on x {shape}"
-        check_close(f"global_avg_pool_forward {what}", S.global_avg_pool_forward(x), global_avgpool2d_forward(x)[0],
+        what = f"on x {x.dtype} {shape}"
+        out = S.global_avg_pool_forward(x)
+        check_close(f"global_avg_pool_forward {what}", out, global_avgpool2d_forward(x)[0],
                     hint="shape (N, C): the mean over height and width (axes 1 and 2)")
+        check_true(np.issubdtype(np.asarray(out).dtype, np.floating), f"global_avg_pool_forward {what}: expected "
+                   f"floats, got dtype {np.asarray(out).dtype}. Hint: the mean of an 8-bit image is not an integer")
         dx = S.global_avg_pool_backward(dout, shape)
         check_close(f"global_avg_pool_backward {what}", dx, global_avgpool2d_backward(dout, shape),
                     hint="dx (N, H, W, C): dout[n, c] / (H*W) at every position of channel c")
@@ -146,5 +150,6 @@ def _augmentation(S, rng):
 
 TASKS = [Task("global_avg_pool", ["global_avg_pool_forward", "global_avg_pool_backward"], _global_avg_pool,
               GAP_POLICY),
-         Task("residual_block", ["residual_block_forward", "residual_block_backward"], _residual_block),
+         Task("residual_block", ["residual_block_forward", "residual_block_backward"], _residual_block,
+              BLOCK_POLICY),
          Task("augmentation", ["shift_images", "random_translate"], _augmentation, SHIFT_POLICY)]
