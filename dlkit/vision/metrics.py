@@ -1,5 +1,5 @@
-"""Detection and segmentation metrics in NumPy: average precision (PASCAL VOC all-point interpolation),
-mean average precision over classes, and per-class IoU / Dice of integer label maps."""
+"""Detection and segmentation metrics in NumPy: average precision (PASCAL VOC all-point interpolation,
+COCO-style matching to the best unclaimed ground-truth box), mean average precision over classes, and per-class IoU / Dice of integer label maps."""
 import numpy as np
 
 from .boxes import _as_boxes, box_iou
@@ -9,7 +9,9 @@ __all__ = ["average_precision", "mean_average_precision", "mask_iou", "dice_coef
 
 def _match(detections, ground_truth, iou_threshold):
     """Flatten the detections of all images, sort them by decreasing score (stable) and mark each a true
-    positive when it matches a ground-truth box not matched before. -> (scores (D,), is_tp (D,) bool, n_gt)."""
+    positive when its best IoU among the ground-truth boxes not matched before is >= iou_threshold
+    (COCO-style: already matched boxes are masked out; the VOC devkit instead takes the best box overall
+    and counts a hit on an already matched box as a false positive). -> (scores (D,), is_tp (D,) bool, n_gt)."""
     if len(detections) != len(ground_truth):
         raise ValueError(f"average_precision: detections and ground_truth must be lists over the same images, "
                          f"got {len(detections)} and {len(ground_truth)} entries")
@@ -43,13 +45,17 @@ def _match(detections, ground_truth, iou_threshold):
 
 
 def average_precision(detections, ground_truth, iou_threshold=0.5):
-    """Average precision of one class (PASCAL VOC all-point interpolation) over a set of images.
+    """Average precision of one class over a set of images: PASCAL VOC all-point interpolation, COCO-style
+    matching (each detection takes the best ground-truth box not yet matched).
 
     detections: list over images of ``(boxes (k, 4) xyxy, scores (k,))``; ground_truth: list over the same
     images of boxes (g, 4) xyxy. All detections are ranked by decreasing score (ties: image order, then
     order within the image); going down the ranking, a detection is a true positive when its best IoU
     with a not yet matched ground-truth box of its image is >= ``iou_threshold`` (that box is then
-    matched; each ground-truth box is matched at most once), else a false positive.
+    matched; each ground-truth box is matched at most once), else a false positive. This masking of
+    matched boxes is COCO's rule; the VOC devkit takes the best box overall and counts the detection
+    as a false positive if that box is already matched (the two differ only when a detection overlaps
+    two ground-truth boxes by at least ``iou_threshold``).
     After the k best detections: precision ``p_k = TP_k / k`` and recall ``r_k = TP_k / G`` (G ground-truth
     boxes). With the interpolated precision ``p_interp(r_k) = max_{j >= k} p_j`` (the best precision at any
     recall >= r_k)::

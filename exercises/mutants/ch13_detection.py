@@ -139,6 +139,15 @@ def box_iou(boxes1, boxes2):
     union = area1 + area2 - inter
     return np.where(union > 0, inter / union, 0.0)
 '''),
+    ("box_iou", "wrong", "delegates to the data set's private IoU helper (policy: scores 0)", '''
+from dlkit.datasets.shapes import _pairwise_iou
+
+
+def box_iou(boxes1, boxes2):
+    b1 = np.asarray(boxes1, dtype=np.float64).reshape(-1, 4)
+    b2 = np.asarray(boxes2, dtype=np.float64).reshape(-1, 4)
+    return _pairwise_iou(b1, np.broadcast_to(b2, (len(b1), len(b2), 4)))
+'''),
     ("box_iou", "correct", "a tiny epsilon in the denominator (1e-12) instead of a test for 0", _IOU_HEAD + _CLIPPED
      + _AREAS + '''
     return inter / (area1 + area2 - inter + 1e-12)
@@ -203,6 +212,14 @@ def nms(boxes, scores, iou_threshold=0.5):
         s[iou > iou_threshold] = -np.inf
         s[best] = -np.inf
     return np.array(keep, dtype=np.int64)
+'''),
+    ("nms", "wrong", "delegates to dlkit.tf.vision.nms, the TensorFlow mirror (policy: scores 0)", '''
+import dlkit.tf.vision as tf_vision
+
+
+def nms(boxes, scores, iou_threshold=0.5):
+    keep = tf_vision.nms(np.asarray(boxes, dtype=np.float64), np.asarray(scores, dtype=np.float64), iou_threshold)
+    return np.asarray(keep, dtype=np.int64)
 '''),
     ("nms", "wrong", "one-line call to dlkit.vision.nms (policy: scores 0)", '''
 from dlkit.vision import nms as _nms
