@@ -6,18 +6,14 @@ words, ordinals, months and weekdays re-implemented from scratch, then ``datetim
 of the sentiment rule, ``keras.utils.pad_sequences``, and a scikit-learn bag-of-words model that must fail
 on the negated / contrast subsets.
 """
-import collections
 import datetime
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from dlkit.datasets import (CORPUS_FIELDS, CORPUS_RELATIONS, DATE_FORMATS, LONG_DATE_FORMATS, REVIEW_KINDS,
-                            REVIEW_WORDS, CorpusData, DatesData, ReviewsData, Vocabulary, load_dates, load_reviews,
-                            make_corpus, make_dates, make_reviews, pad_sequences)
+from dlkit.datasets import (DATE_FORMATS, LONG_DATE_FORMATS, DatesData, Vocabulary, load_dates, make_corpus,
+                            make_dates, make_reviews, pad_sequences)
 
 # ----------------------------------------------------------------------------- an independent date parser
 UNITS = {w: i for i, w in enumerate("one two three four five six seven eight nine".split(), 1)}

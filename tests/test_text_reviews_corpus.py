@@ -5,7 +5,6 @@ References written here: a re-implementation of the sentiment rule, a scikit-lea
 fail on the negated / contrast subsets, and a count-based (PPMI) embedding that must find the corpus's analogies.
 """
 import collections
-import datetime
 import re
 import subprocess
 import sys
@@ -13,9 +12,8 @@ import sys
 import numpy as np
 import pytest
 
-from dlkit.datasets import (CORPUS_FIELDS, CORPUS_RELATIONS, DATE_FORMATS, LONG_DATE_FORMATS, REVIEW_KINDS,
-                            REVIEW_WORDS, CorpusData, DatesData, ReviewsData, Vocabulary, load_dates, load_reviews,
-                            make_corpus, make_dates, make_reviews, pad_sequences)
+from dlkit.datasets import (CORPUS_FIELDS, CORPUS_RELATIONS, REVIEW_KINDS, REVIEW_WORDS, CorpusData, ReviewsData,
+                            Vocabulary, load_reviews, make_corpus, make_dates, make_reviews, pad_sequences)
 
 # ----------------------------------------------------------------------------- reviews
 POSITIVE = {"good", "great", "excellent", "wonderful", "enjoyable", "brilliant", "fun", "charming", "superb",
