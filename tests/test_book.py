@@ -17,7 +17,7 @@ ASSIGNMENTS = {
     "06_regularization": "ch06_regularization", "07_cnn": "ch07_cnn", "08_rnn": "ch08_rnn",
     "09_lstm_gru": "ch09_lstm_gru", "10_attention_transformers": "ch10_attention",
     "11_transfer_learning": "ch11_transfer", "12_modern_cnns": "ch12_modern_cnn",
-    "13_detection_segmentation": "ch13_detection",
+    "13_detection_segmentation": "ch13_detection", "14_tokens_embeddings": "ch14_tokens_embeddings",
 }
 # Required glossary terms -> the chapter that teaches them. Once that chapter is in the TOC, the
 # glossary entry must link into it ({doc} to the chapter, or {ref} to a label defined in it).
@@ -53,6 +53,9 @@ GLOSSARY_HOME = {
     "non-maximum suppression": "13_detection_segmentation", "semantic segmentation": "13_detection_segmentation",
     "u-net": "13_detection_segmentation", "vision transformer": "13_detection_segmentation",
     "mean average precision": "13_detection_segmentation", "anchor-free detection": "13_detection_segmentation",
+    "tokenization": "14_tokens_embeddings", "byte-pair encoding": "14_tokens_embeddings",
+    "word embedding": "14_tokens_embeddings", "skip-gram": "14_tokens_embeddings",
+    "negative sampling": "14_tokens_embeddings",
 }
 REQUIRED_BIB_KEYS = ["rosenblatt1958perceptron", "rumelhart1986learning", "glorot2010understanding",
                      "he2015delving", "kingma2015adam"]

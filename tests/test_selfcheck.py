@@ -111,7 +111,7 @@ STUB = {"ch01_perceptron": "perceptron_update", "ch02_mlp": "activations", "ch03
         "ch04_backprop": "dense", "ch05_optimizers": "momentum", "ch06_regularization": "l2",
         "ch07_cnn": "conv_forward", "ch08_rnn": "rnn_step", "ch09_lstm_gru": "lstm_gates",
         "ch10_attention": "attention", "ch11_transfer": "replace_head",
-        "ch12_modern_cnn": "residual_block", "ch13_detection": "nms"}
+        "ch12_modern_cnn": "residual_block", "ch13_detection": "nms", "ch14_tokens_embeddings": "bpe_merge"}
 
 BUGS = {  # assignment: (task, fragment of the FAIL message, code)
     "ch01_perceptron": ("perceptron_update", "perceptron_update w", '''
@@ -223,6 +223,18 @@ def nms(boxes, scores, iou_threshold=0.5):
         order = rest[iou < iou_threshold]               # also removes a box whose IoU equals the threshold
     return np.array(keep, dtype=np.int64)
 '''),
+    "ch14_tokens_embeddings": ("sgns", "sgns", '''
+def sgns_loss(v, u_o, u_k):
+    v, u_o, u_k = (np.asarray(a, dtype=np.float64) for a in (v, u_o, u_k))
+    B = v.shape[0]
+    pos = np.sum(u_o * v, axis=1)
+    neg = np.einsum("bkd,bd->bk", u_k, v)
+    sig = lambda x: 1.0 / (1.0 + np.exp(-x))            # log(sigmoid) overflows to -inf for large |scores|
+    loss = -(np.log(sig(pos)).sum() + np.log(1.0 - sig(neg)).sum()) / B
+    g_pos, g_neg = (sig(pos) - 1.0) / B, sig(neg) / B
+    dv = g_pos[:, None] * u_o + np.einsum("bk,bkd->bd", g_neg, u_k)
+    return float(loss), (dv, g_pos[:, None] * v, g_neg[:, :, None] * v[:, None, :])
+'''),
 }
 
 DELEGATIONS = {  # assignment: (task, code that calls dlkit's version of the function the task asks for)
@@ -286,6 +298,13 @@ def global_avg_pool_backward(dout, input_shape):
 import dlkit.vision
 def box_iou(boxes1, boxes2):
     return dlkit.vision.box_iou(boxes1, boxes2)
+'''),
+    "ch14_tokens_embeddings": ("bpe_encode", '''
+from dlkit.text import bpe_encode_fast
+def bpe_encode_word(word, merges):
+    return bpe_encode_fast(word, merges)
+def bpe_encode(text, merges):
+    return bpe_encode_fast(text, merges)
 '''),
 }
 
