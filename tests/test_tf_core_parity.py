@@ -122,6 +122,15 @@ def test_activations_vs_keras(name):
         np.testing.assert_allclose(dx_np, dy * getattr(dnp.activations, name + "_grad")(x), atol=1e-12)
 
 
+
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_float64_to_machine_precision(approximate):
+    """dlkit.tf's GELU keeps float64 constants in float64 (a float32 sqrt(2) was off by ~5e-9)."""
+    x = np.linspace(-6, 6, 241)
+    want = dnp.activations.gelu(x, approximate=approximate)
+    got = dtf.activations.gelu(tf.constant(x), approximate=approximate).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+
 def _loss_data(name, logits, rng):
     shape = (int(rng.integers(2, 7)), int(rng.integers(2, 5)))
     if logits:

@@ -46,9 +46,9 @@ def gelu(x, approximate=False):
     """f(x) = x/2 (1 + erf(x / sqrt 2)); tanh approximation if ``approximate``."""
     x = tf.convert_to_tensor(x)
     if approximate:
-        c = tf.cast(math.sqrt(2 / math.pi), x.dtype)
+        c = tf.constant(math.sqrt(2 / math.pi), dtype=x.dtype)  # not tf.cast: that rounds through float32
         return 0.5 * x * (1 + tf.math.tanh(c * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + tf.math.erf(x / tf.cast(math.sqrt(2), x.dtype)))
+    return 0.5 * x * (1 + tf.math.erf(x / tf.constant(math.sqrt(2), dtype=x.dtype)))
 
 
 def softplus(x):
