@@ -111,7 +111,8 @@ STUB = {"ch01_perceptron": "perceptron_update", "ch02_mlp": "activations", "ch03
         "ch04_backprop": "dense", "ch05_optimizers": "momentum", "ch06_regularization": "l2",
         "ch07_cnn": "conv_forward", "ch08_rnn": "rnn_step", "ch09_lstm_gru": "lstm_gates",
         "ch10_attention": "attention", "ch11_transfer": "replace_head",
-        "ch12_modern_cnn": "residual_block", "ch13_detection": "nms", "ch14_tokens_embeddings": "bpe_merge"}
+        "ch12_modern_cnn": "residual_block", "ch13_detection": "nms", "ch14_tokens_embeddings": "bpe_merge",
+        "ch16_text_pretraining": "mlm_mask"}
 
 BUGS = {  # assignment: (task, fragment of the FAIL message, code)
     "ch01_perceptron": ("perceptron_update", "perceptron_update w", '''
@@ -235,6 +236,12 @@ def sgns_loss(v, u_o, u_k):
     dv = g_pos[:, None] * u_o + np.einsum("bk,bkd->bd", g_neg, u_k)
     return float(loss), (dv, g_pos[:, None] * v, g_neg[:, :, None] * v[:, None, :])
 '''),
+    "ch16_text_pretraining": ("masked_pool", "masked_mean_pool_forward on x", '''
+def masked_mean_pool_forward(x, mask):
+    x = np.asarray(x)
+    m = (np.asarray(mask) != 0).astype(x.dtype)
+    return np.einsum("btd,bt->bd", x, m) / x.shape[1]   # divided by T: the padding steps counted
+'''),
 }
 
 DELEGATIONS = {  # assignment: (task, code that calls dlkit's version of the function the task asks for)
@@ -305,6 +312,12 @@ def bpe_encode_word(word, merges):
     return bpe_encode_fast(word, merges)
 def bpe_encode(text, merges):
     return bpe_encode_fast(text, merges)
+'''),
+    "ch16_text_pretraining": ("sampling", '''
+from dlkit.text import top_k_filter, top_p_filter
+def sample_next(logits, rng, temperature=1.0, top_k=None, top_p=None):
+    import dlkit.text
+    return dlkit.text.sample_next(logits, rng, temperature, top_k, top_p)
 '''),
 }
 
