@@ -112,7 +112,7 @@ STUB = {"ch01_perceptron": "perceptron_update", "ch02_mlp": "activations", "ch03
         "ch07_cnn": "conv_forward", "ch08_rnn": "rnn_step", "ch09_lstm_gru": "lstm_gates",
         "ch10_attention": "attention", "ch11_transfer": "replace_head",
         "ch12_modern_cnn": "residual_block", "ch13_detection": "nms", "ch14_tokens_embeddings": "bpe_merge",
-        "ch16_text_pretraining": "mlm_mask"}
+        "ch15_seq2seq": "beam_search", "ch16_text_pretraining": "mlm_mask"}
 
 BUGS = {  # assignment: (task, fragment of the FAIL message, code)
     "ch01_perceptron": ("perceptron_update", "perceptron_update w", '''
@@ -242,6 +242,25 @@ def masked_mean_pool_forward(x, mask):
     m = (np.asarray(mask) != 0).astype(x.dtype)
     return np.einsum("btd,bt->bd", x, m) / x.shape[1]   # divided by T: the padding steps counted
 '''),
+    "ch15_seq2seq": ("bleu", "corpus_bleu of references of lengths 3 and 9", '''
+def corpus_bleu(hypotheses, references):
+    c = r = 0
+    matches, totals = [0] * 4, [0] * 4
+    for hyp, refs in zip(hypotheses, references):
+        c += len(hyp)
+        r += min(len(ref) for ref in refs)              # the shortest reference, not the closest one
+        for n in range(1, 5):
+            grams = Counter(tuple(hyp[i:i + n]) for i in range(len(hyp) - n + 1))
+            best = Counter()
+            for ref in refs:
+                best |= Counter(tuple(ref[i:i + n]) for i in range(len(ref) - n + 1))
+            matches[n - 1] += sum((grams & best).values())
+            totals[n - 1] += sum(grams.values())
+    if c == 0 or min(matches) == 0:
+        return 0.0
+    bp = 1.0 if c > r else math.exp(1.0 - r / c)
+    return bp * math.exp(sum(math.log(m / t) for m, t in zip(matches, totals)) / 4)
+'''),
 }
 
 DELEGATIONS = {  # assignment: (task, code that calls dlkit's version of the function the task asks for)
@@ -318,6 +337,15 @@ from dlkit.text import top_k_filter, top_p_filter
 def sample_next(logits, rng, temperature=1.0, top_k=None, top_p=None):
     import dlkit.text
     return dlkit.text.sample_next(logits, rng, temperature, top_k, top_p)
+'''),
+    "ch15_seq2seq": ("attention", '''
+def additive_attention_forward(query, keys, values, W_q, W_k, v, mask=None):
+    layer = dnp.layers.AdditiveAttention(dtype="float64")
+    layer([query @ W_q, values, keys @ W_k])
+    layer.params["scale"][...] = v
+    out, weights = layer([query @ W_q, values, keys @ W_k], mask=None if mask is None else [None, mask],
+                         return_attention_scores=True)
+    return out, weights, (layer, query, keys, W_q, W_k)
 '''),
 }
 
