@@ -112,7 +112,8 @@ STUB = {"ch01_perceptron": "perceptron_update", "ch02_mlp": "activations", "ch03
         "ch07_cnn": "conv_forward", "ch08_rnn": "rnn_step", "ch09_lstm_gru": "lstm_gates",
         "ch10_attention": "attention", "ch11_transfer": "replace_head",
         "ch12_modern_cnn": "residual_block", "ch13_detection": "nms", "ch14_tokens_embeddings": "bpe_merge",
-        "ch15_seq2seq": "beam_search", "ch16_text_pretraining": "mlm_mask"}
+        "ch15_seq2seq": "beam_search", "ch16_text_pretraining": "mlm_mask",
+        "ch17_autoencoders": "info_nce_grad"}
 
 BUGS = {  # assignment: (task, fragment of the FAIL message, code)
     "ch01_perceptron": ("perceptron_update", "perceptron_update w", '''
@@ -261,6 +262,16 @@ def corpus_bleu(hypotheses, references):
     bp = 1.0 if c > r else math.exp(1.0 - r / c)
     return bp * math.exp(sum(math.log(m / t) for m, t in zip(matches, totals)) / 4)
 '''),
+    "ch17_autoencoders": ("info_nce", "info_nce", '''
+def info_nce(z1, z2, temperature=0.5):
+    z = np.concatenate([z1, z2], axis=0)
+    u = z / np.linalg.norm(z, axis=1, keepdims=True)
+    s = u @ u.T / temperature                           # the anchor's own similarity is not left out
+    n2 = len(z)
+    m = s.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(s - m).sum(axis=1))
+    return float(np.mean(lse - s[np.arange(n2), (np.arange(n2) + n2 // 2) % n2]))
+'''),
 }
 
 DELEGATIONS = {  # assignment: (task, code that calls dlkit's version of the function the task asks for)
@@ -346,6 +357,14 @@ def additive_attention_forward(query, keys, values, W_q, W_k, v, mask=None):
     out, weights = layer([query @ W_q, values, keys @ W_k], mask=None if mask is None else [None, mask],
                          return_attention_scores=True)
     return out, weights, (layer, query, keys, W_q, W_k)
+'''),
+    "ch17_autoencoders": ("autoencoder", '''
+from dlkit.np.functional import dense_forward, dense_backward
+def ae_forward(x, params, activation="relu"):
+    z, c1 = dense_forward(x, params["W1"], params["b1"])
+    h = np.maximum(z, 0) if activation == "relu" else (np.tanh(z) if activation == "tanh" else z)
+    x_hat, c2 = dense_forward(h, params["W2"], params["b2"])
+    return float(np.mean((x_hat - x) ** 2)), x_hat, (c1, c2, z, h, x_hat, x, activation)
 '''),
 }
 

@@ -5,3 +5,4 @@ from dlkit.np.functional.pooling import *  # noqa: F401,F403
 from dlkit.np.functional.normalization import *  # noqa: F401,F403
 from dlkit.np.functional.rnn import *  # noqa: F401,F403
 from dlkit.np.functional.attention import *  # noqa: F401,F403
+from dlkit.np.functional.contrastive import *  # noqa: F401,F403
