@@ -18,6 +18,7 @@ ASSIGNMENTS = {
     "09_lstm_gru": "ch09_lstm_gru", "10_attention_transformers": "ch10_attention",
     "11_transfer_learning": "ch11_transfer", "12_modern_cnns": "ch12_modern_cnn",
     "13_detection_segmentation": "ch13_detection", "14_tokens_embeddings": "ch14_tokens_embeddings",
+    "17_autoencoders": "ch17_autoencoders",
 }
 # Required glossary terms -> the chapter that teaches them. Once that chapter is in the TOC, the
 # glossary entry must link into it ({doc} to the chapter, or {ref} to a label defined in it).
@@ -56,6 +57,8 @@ GLOSSARY_HOME = {
     "tokenization": "14_tokens_embeddings", "byte-pair encoding": "14_tokens_embeddings",
     "word embedding": "14_tokens_embeddings", "skip-gram": "14_tokens_embeddings",
     "negative sampling": "14_tokens_embeddings",
+    "autoencoder": "17_autoencoders", "latent space": "17_autoencoders",
+    "self-supervised learning": "17_autoencoders", "contrastive learning": "17_autoencoders",
 }
 REQUIRED_BIB_KEYS = ["rosenblatt1958perceptron", "rumelhart1986learning", "glorot2010understanding",
                      "he2015delving", "kingma2015adam"]
