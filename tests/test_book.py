@@ -18,6 +18,7 @@ ASSIGNMENTS = {
     "09_lstm_gru": "ch09_lstm_gru", "10_attention_transformers": "ch10_attention",
     "11_transfer_learning": "ch11_transfer", "12_modern_cnns": "ch12_modern_cnn",
     "13_detection_segmentation": "ch13_detection", "14_tokens_embeddings": "ch14_tokens_embeddings",
+    "15_seq2seq_attention": "ch15_seq2seq", "16_text_classification_pretraining": "ch16_text_pretraining",
     "17_autoencoders": "ch17_autoencoders",
 }
 # Required glossary terms -> the chapter that teaches them. Once that chapter is in the TOC, the
@@ -57,6 +58,10 @@ GLOSSARY_HOME = {
     "tokenization": "14_tokens_embeddings", "byte-pair encoding": "14_tokens_embeddings",
     "word embedding": "14_tokens_embeddings", "skip-gram": "14_tokens_embeddings",
     "negative sampling": "14_tokens_embeddings",
+    "encoder–decoder": "15_seq2seq_attention", "teacher forcing": "15_seq2seq_attention",
+    "beam search": "15_seq2seq_attention", "bleu": "15_seq2seq_attention",
+    "cross-attention": "15_seq2seq_attention", "masked language model": "16_text_classification_pretraining",
+    "pretraining": "16_text_classification_pretraining",
     "autoencoder": "17_autoencoders", "latent space": "17_autoencoders",
     "self-supervised learning": "17_autoencoders", "contrastive learning": "17_autoencoders",
 }

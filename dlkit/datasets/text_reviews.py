@@ -24,7 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["REVIEW_WORDS", "REVIEW_KINDS", "ReviewsData", "make_reviews", "load_reviews", "REVIEWS_SPLIT_SEEDS"]
+__all__ = ["REVIEW_WORDS", "REVIEW_KINDS", "ReviewsData", "make_reviews", "load_reviews", "REVIEWS_SPLIT_SEEDS",
+           "UNLABELED_REVIEW_KINDS", "UnlabeledReviews", "make_unlabeled_reviews"]
 
 REVIEW_KINDS = ("plain", "negated", "contrast")
 REVIEW_WORDS = {
@@ -171,3 +172,95 @@ def load_reviews(n_train=4000, n_val=1000, n_test=1000, kind_probs=(0.5, 0.25, 0
     return {part: _generate(count, np.random.default_rng(REVIEWS_SPLIT_SEEDS[part]), p, _REVIEW_BUCKETS[part],
                             "load_reviews")
             for part, count in sizes.items()}
+
+
+# --- Unlabeled text for masked-LM pretraining (chapter 16) -------------------------------------------------
+UNLABELED_REVIEW_KINDS = ("consistent", "plain", "negated", "contrast")
+
+
+class UnlabeledReviews(NamedTuple):
+    """``n`` reviews WITHOUT labels (see ``make_unlabeled_reviews``).
+
+    - ``texts``: list of str, e.g. ``"the plot was superb, the acting was charming and the ending was fun"``.
+    - ``tokens``: list of token lists (words and punctuation marks) of the texts.
+    - ``kind``: str array (n,), one of ``UNLABELED_REVIEW_KINDS``.
+    """
+
+    texts: list
+    tokens: list
+    kind: np.ndarray
+
+
+def _list_clause(rng, subject, sentiment, max_adjectives=3):
+    """"subject verb [intensifier] adj1[, adj2] and adj3": 1..max_adjectives adjectives of one polarity."""
+    k = int(rng.integers(1, max_adjectives + 1))
+    words = REVIEW_WORDS["positive" if sentiment else "negative"]
+    adjectives = [words[i] for i in rng.choice(len(words), size=k, replace=False)]
+    head = [subject, _pick(rng, REVIEW_WORDS["verbs"])]
+    if rng.random() < 0.3:
+        head.append(_pick(rng, REVIEW_WORDS["intensifiers"]))
+    listed = adjectives[0] if k == 1 else ", ".join(adjectives[:-1]) + " and " + adjectives[-1]
+    return " ".join(head) + " " + listed
+
+
+def _consistent_review(rng, max_clauses):
+    """2..max_clauses clauses of ONE sentiment about distinct subjects, joined by ", " and a final " and "."""
+    subjects = REVIEW_WORDS[_pick(rng, ("movie", "product"))]
+    k = int(rng.integers(2, max_clauses + 1))
+    sentiment = int(rng.integers(2))
+    clauses = [_clause(rng, subjects[s], sentiment, True) if rng.random() < _P_NEGATED_CLAUSE
+               else _list_clause(rng, subjects[s], sentiment)
+               for s in rng.choice(len(subjects), size=k, replace=False)]
+    text = ", ".join(clauses[:-1]) + " and " + clauses[-1]
+    if rng.random() < 0.3:
+        text = _pick(rng, REVIEW_WORDS["openers"]) + " " + text
+    return text
+
+
+def make_unlabeled_reviews(n, seed=0, consistent_share=0.75, max_clauses=3):
+    """``n`` distinct reviews without labels, for masked-LM pretraining: text with the structure of real reviews.
+
+    A real review tends to stay on one side: "the plot was superb, the acting was charming and the ending
+    was fun". A share ``consistent_share`` of the reviews are of kind ``"consistent"``: 2 to
+    ``max_clauses`` clauses about distinct subjects, all of the SAME sentiment (a clause is positive iff its
+    adjective is positive XOR it contains "not" / "never", the rule of ``make_reviews``), joined by ", "
+    and a final " and " (so the text contains the token "and"); a clause is negated with probability 0.2
+    ("the battery was never bad"), otherwise it lists 1 to 3 adjectives of its sentiment ("the acting was
+    superb, charming and fun"). The rest are ``"plain"``, ``"negated"`` and
+    ``"contrast"`` reviews of ``make_reviews`` in its default proportions 2 : 1 : 1. Predicting a hidden
+    adjective of a consistent review requires knowing the polarity of the others, which is what a masked
+    language model trained on this text can learn (chapter 16); the text was designed to contain it.
+
+    No text can be a review of the validation or test part of ``load_reviews``: consistent reviews
+    contain "and", which no labelled review does, and the other kinds are kept only if their text hashes
+    to the training part's buckets. Returns :class:`UnlabeledReviews` ``(texts, tokens, kind)``;
+    deterministic given ``seed``; the words are those of ``REVIEW_WORDS`` plus "and" and ",".
+
+    Example::
+
+        u = make_unlabeled_reviews(1000, seed=0)
+        u.texts[0], u.kind[0]
+    """
+    fn = "make_unlabeled_reviews"
+    n = _check_n(n, "n", fn)
+    if isinstance(consistent_share, bool) or not isinstance(consistent_share, (int, float, np.floating)) \
+            or not 0.0 <= consistent_share <= 1.0:
+        raise ValueError(f"{fn}: consistent_share must be a number in [0, 1], got {consistent_share!r}")
+    if isinstance(max_clauses, bool) or not isinstance(max_clauses, (int, np.integer)) or not 2 <= max_clauses <= 8:
+        raise ValueError(f"{fn}: max_clauses must be an integer from 2 to 8, got {max_clauses!r}")
+    rng = np.random.default_rng(seed)
+    texts, kinds, seen = [], [], set()
+    for _ in range(n):
+        consistent = rng.random() < consistent_share
+        kind = "consistent" if consistent else REVIEW_KINDS[int(rng.choice(3, p=(0.5, 0.25, 0.25)))]
+        for _ in range(1000):  # re-draw duplicates and texts outside the training part's buckets
+            text = (_consistent_review(rng, int(max_clauses)) if consistent
+                    else _review(rng, int(rng.integers(2)), kind))
+            if text not in seen and (consistent or _bucket(text) in _REVIEW_BUCKETS["train"]):
+                break
+        else:
+            raise ValueError(f"{fn}: n={n} is too large, the templates ran out of distinct reviews")
+        seen.add(text)
+        texts.append(text)
+        kinds.append(kind)
+    return UnlabeledReviews(texts, [_TOKEN.findall(t) for t in texts], np.array(kinds, dtype=str))
