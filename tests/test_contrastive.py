@@ -101,3 +101,6 @@ def test_bad_input_names_the_argument():
         info_nce_forward(z1[0], z2[0])
     with pytest.raises(ValueError, match="temperature"):
         info_nce_forward(z1, z2, temperature=0.0)
+    for bad in (0.0, -1e-12, "1e-12"):
+        with pytest.raises(ValueError, match="epsilon"):
+            info_nce_forward(z1, z2, epsilon=bad)

@@ -11,12 +11,14 @@ cross-entropy over k != i:
 (Chen et al. 2020, "A simple framework for contrastive learning of visual representations";
 van den Oord et al. 2018 for InfoNCE.)
 """
+import numbers
+
 import numpy as np
 
 __all__ = ["info_nce_forward", "info_nce_backward"]
 
 
-def _check(z1, z2, temperature):
+def _check(z1, z2, temperature, epsilon):
     for name, z in (("z1", z1), ("z2", z2)):
         if not isinstance(z, np.ndarray) or z.ndim != 2 or not np.issubdtype(z.dtype, np.floating):
             raise TypeError(f"info_nce_forward: {name} must be a float array of shape (N, D), got "
@@ -26,6 +28,8 @@ def _check(z1, z2, temperature):
                          f"(each example needs a negative), got {z1.shape} and {z2.shape}")
     if not np.isscalar(temperature) or not temperature > 0:
         raise ValueError(f"info_nce_forward: temperature must be a number > 0, got {temperature!r}")
+    if not isinstance(epsilon, numbers.Real) or not epsilon > 0:
+        raise ValueError(f"info_nce_forward: epsilon must be a number > 0, got {epsilon!r}")
 
 
 def info_nce_forward(z1, z2, temperature=0.5, epsilon=1e-12):
@@ -35,8 +39,11 @@ def info_nce_forward(z1, z2, temperature=0.5, epsilon=1e-12):
     either view is a negative. Rows are L2-normalized as ``tf.math.l2_normalize`` does
     (``z / sqrt(max(sum z^2, epsilon))``), so the loss depends only on directions. ``temperature``
     (tau > 0) scales the cosine similarities before the softmax; typical values are 0.1 to 1.
+    ``epsilon`` (> 0) guards the norm of all-zero rows. The backward assumes ``||z_i||^2 > epsilon``;
+    for smaller rows it differs from TensorFlow's gradient (TF treats the clipped norm as the constant
+    ``sqrt(epsilon)`` and keeps the radial part).
     """
-    _check(z1, z2, temperature)
+    _check(z1, z2, temperature, epsilon)
     n = z1.shape[0]
     z = np.concatenate([z1, z2], axis=0)                                   # (2N, D)
     norm = np.sqrt(np.maximum(np.sum(z * z, axis=1, keepdims=True), epsilon))  # (2N, 1)
