@@ -24,9 +24,16 @@ class Task:
     ``uses`` maps names of earlier tasks' functions to correct versions (plain NumPy) that replace the
     student's during the check, so that a bug costs one task only (like the graded tests)."""
 
-    def __init__(self, grade_id, functions, run, policy=(), uses=None):
+    def __init__(self, grade_id, functions, run, policy=(), uses=None, forbidden=None):
         self.grade_id, self.functions, self.run = grade_id, tuple(functions), run
-        self.policy, self.uses = tuple(policy), dict(uses or {})
+        self._policy, self.uses, self.forbidden = tuple(policy), dict(uses or {}), forbidden
+
+    @property
+    def policy(self):
+        """The functions the student's code may not call, computed at each check: ``forbidden(policy)``, if
+        given, adds targets that exist only once a library is loaded (importing TensorFlow only to forbid it
+        would cost seconds)."""
+        return tuple(self.forbidden(self._policy)) if self.forbidden else self._policy
 
 
 class NotAttempted(Exception):

@@ -1,5 +1,6 @@
 """Self-check of Exercise 13 (pairwise IoU, non-maximum suppression, the soft Dice loss): independent NumPy
 references written here (loops, one pair or one class at a time) and finite differences."""
+import functools
 import sys
 
 import numpy as np
@@ -15,17 +16,13 @@ DICE_POLICY = ("dlkit.vision.dice_coefficient",)
 TF_POLICY = ("dlkit.tf.vision.box_iou", "dlkit.tf.vision.nms", "tensorflow.image.non_max_suppression")
 
 
-class _Task(Task):
-    """A Task whose policy also forbids TensorFlow's NMS and dlkit.tf's mirrors once TensorFlow is loaded
-    (as the graded tests do; importing TensorFlow only to forbid it would cost seconds)."""
+def forbidden(targets):
+    """The functions a task may not call: its targets and, once TensorFlow is loaded, TensorFlow's NMS and
+    dlkit.tf's mirrors (as the graded tests do; importing TensorFlow only to forbid it would cost seconds)."""
+    return tuple(targets) + (TF_POLICY if "tensorflow" in sys.modules else ())
 
-    @property
-    def policy(self):
-        return self._policy + (TF_POLICY if "tensorflow" in sys.modules else ())
 
-    @policy.setter
-    def policy(self, value):
-        self._policy = tuple(value)
+_Task = functools.partial(Task, forbidden=forbidden)  # the policy is recomputed at each check
 
 
 def _pair_iou(a, b):

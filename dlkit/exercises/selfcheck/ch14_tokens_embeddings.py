@@ -6,6 +6,7 @@ test cells (Task 2 is graded with these correct versions of Task 1's functions).
 Hugging Face ``tokenizers``; the references never call ``dlkit.text`` (its BPE functions are blocked while the
 student's code runs).
 """
+import functools
 import math
 import sys
 
@@ -40,16 +41,7 @@ def forbidden(targets):
     return tuple(targets) + (HF_POLICY if "tokenizers" in sys.modules else ())
 
 
-class _Task(Task):
-    """A Task whose policy is recomputed at each call (see :func:`forbidden`)."""
-
-    @property
-    def policy(self):
-        return forbidden(self._policy)
-
-    @policy.setter
-    def policy(self, value):
-        self._policy = tuple(value)
+_Task = functools.partial(Task, forbidden=forbidden)  # the policy is recomputed at each check (see forbidden)
 
 
 # -- references ---------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Statistics: a count ``X`` of ``n`` independent events of probability ``p`` is ac
 inequality ``P(|X - n p| >= t) <= 2 exp(-t^2 / (2 (n p (1 - p) + t/3))) = DELTA = 1e-9``, a proven bound (no
 normal approximation, valid for rare events too); for large counts ``t`` is about 6.5 standard deviations.
 """
+import functools
 import importlib
 import math
 import sys
@@ -57,16 +58,7 @@ def forbidden(targets):
                                                        or t.split(".")[0] in sys.modules) and _exists(t))
 
 
-class _Task(Task):
-    """A Task whose policy is recomputed at each call (see :func:`forbidden`)."""
-
-    @property
-    def policy(self):
-        return forbidden(self._policy)
-
-    @policy.setter
-    def policy(self, value):
-        self._policy = tuple(value)
+_Task = functools.partial(Task, forbidden=forbidden)  # the policy is recomputed at each check (see forbidden)
 
 
 # -- references ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ anchor at a time) and finite differences.
 differences of this correct loss, and with it in place of the student's ``info_nce``). Never imports TensorFlow;
 the references never call dlkit (its versions are blocked while the student's code runs).
 """
+import functools
 import importlib.util
 import math
 import sys
@@ -42,16 +43,7 @@ def forbidden(targets):
     return tuple(targets) + extra + (TF_POLICY if "tensorflow" in sys.modules else ())
 
 
-class _Task(Task):
-    """A Task whose policy is recomputed at each call (see :func:`forbidden`)."""
-
-    @property
-    def policy(self):
-        return forbidden(self._policy)
-
-    @policy.setter
-    def policy(self, value):
-        self._policy = tuple(value)
+_Task = functools.partial(Task, forbidden=forbidden)  # the policy is recomputed at each check (see forbidden)
 
 
 # -- references -----------------------------------------------------------------------------------------------------
