@@ -7,6 +7,14 @@ Used by tests/test_grading_pipeline.py; instructors can also dry-run the grading
 
 Each student returns the score they must get, computed from the *source* notebook's tasks: a task is a
 solution cell together with the autograded test cells that follow it (up to the next solution cell).
+
+Which students depend on the assignment. solution, untouched and partial score this assignment's tasks;
+tampered proves that THIS assignment's test cells (hidden ones included) are locked and restored by nbgrader
+(a test cell left unlocked would let it keep its edits). infinite_loop (an endless loop in the last task) and
+kernel_kill (the kernel exits in the last task) prove nbgrader's handling of a cell timeout and of a dead
+kernel: what runs before the last task does not change that handling, so tests/test_grading_pipeline.py
+submits them (ASSIGNMENT_INDEPENDENT) to two assignments only; each costs a whole run, the loop a cell timeout
+on top. invalid_nb (not JSON) is refused before any kernel starts: free, so it goes everywhere.
 """
 import copy
 import math
@@ -17,6 +25,7 @@ import nbformat
 
 HERE = pathlib.Path(__file__).resolve().parent
 STUDENTS = ("solution", "untouched", "tampered", "infinite_loop", "kernel_kill", "invalid_nb", "partial")
+ASSIGNMENT_INDEPENDENT = ("infinite_loop", "kernel_kill")  # graded on a few assignments only (see above)
 
 
 def _nbg(cell):

@@ -4,17 +4,23 @@ alternative correct answers must get full marks.
 
 The catalogue of an assignment is ``mutants/<assignment>.py``, a list ``ANSWERS`` of
 ``(task, kind, why, code)``: ``task`` is the grade_id of a solution cell, ``kind`` is ``"wrong"`` or
-``"correct"``, ``code`` replaces that cell's whole source in an otherwise correct submission.
+``"correct"``, ``code`` replaces that cell's whole source. What each answer must do, judged from real
+nbgrader grades: a wrong answer loses points in its own task and costs none in another task; a correct answer
+gets full marks.
 
     python mutation.py ch03_loss_gd [ch07_cnn ...]   # grade the catalogue with the real nbgrader pipeline
+    python mutation.py --alone ch03_loss_gd          # one submission per answer (slower; to find a culprit)
 
-tests/test_grading_pipeline.py grades the catalogue of every assignment together with its fake students
-and fails on any answer judged wrongly; it prints the table task x (wrong caught / wrong, correct accepted).
+Answers of different tasks share submissions (wrong with wrong, correct with correct), and each task but the
+last is broken on purpose twice (its stub; the stub returning NaN) to prove that no other task depends on it;
+mutation_plan.py explains why this proves, per answer, what one submission per answer proved, and which
+answers still get a submission of their own. tests/test_grading_pipeline.py grades the catalogue of every
+assignment together with its fake students and fails on any answer judged wrongly; it prints the table
+task x (wrong caught / wrong, correct accepted / correct, breakers ok / breakers).
 """
 import collections
 import importlib.util
 import pathlib
-import re
 import sys
 
 import nbformat
@@ -22,6 +28,7 @@ import nbformat
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import fake_students  # noqa: E402
+import mutation_plan  # noqa: E402
 
 KINDS = ("wrong", "correct")
 
@@ -41,70 +48,50 @@ def catalogue(assignment, root=HERE):
     return answers
 
 
-def student_id(task, kind, k):
-    return f"mut-{re.sub(r'[^A-Za-z0-9]', '', task)}-{kind[0]}{k:02d}"
-
-
-def make_submissions(assignment, root):
-    """Write one submission per catalogue answer under ``root/submitted``; return {student: (task, kind, why)}."""
+def make_submissions(assignment, root, alone=False):
+    """Write the submissions of ``mutation_plan.plan`` under ``root/submitted``; return them,
+    {student: {task: (kind, why, code)}} (a task not listed holds the reference solution)."""
     root = pathlib.Path(root)
-    source_nb = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    release_nb = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    source_nb, release_nb = mutation_plan.read(root, assignment)
     tasks = [sol for sol, _ in fake_students.tasks(source_nb)]
-    counter, made = collections.Counter(), {}
-    for task, kind, why, code in catalogue(assignment):
+    answers = catalogue(assignment)
+    for task, *_ in answers:
         if task not in tasks:
             raise ValueError(f"mutants/{assignment}.py: unknown task {task!r}; tasks are {tasks}")
-        counter[task, kind] += 1
-        sid = student_id(task, kind, counter[task, kind])
+    made = mutation_plan.plan(answers, source_nb, release_nb, tasks, alone=alone)
+    for sid, slots in made.items():
         nb = fake_students._with_solutions(release_nb, source_nb, tasks)
         for cell in nb.cells:
-            if fake_students._nbg(cell).get("grade_id") == task:
-                cell.source = code.strip("\n") + "\n"
+            gid = fake_students._nbg(cell).get("grade_id")
+            if fake_students._nbg(cell).get("solution") and gid in slots:
+                cell.source = slots[gid][2].strip("\n") + "\n"
         path = root / "submitted" / sid / assignment / f"{assignment}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(path))
-        made[sid] = (task, kind, why)
     return made
 
 
 def judge(assignment, made, cells, source_nb):
-    """Verdicts [(student, task, kind, why, ok, detail)]: a wrong answer must lose points in its task and
-    nowhere else; a correct answer must get every point. ``cells`` = {student: {grade_id: (score, max)}}."""
-    tests = dict(fake_students.tasks(source_nb))
-    out = []
-    for sid, (task, kind, why) in made.items():
-        grades = cells.get(sid)
-        if grades is None:
-            out.append((sid, task, kind, why, False, "not graded (the notebook did not run)"))
-            continue
-        lost = {t: sum(p - (grades[g][0] or 0) for g, p in cells_) for t, cells_ in tests.items()}
-        if kind == "correct":
-            ok = not any(lost.values())
-            detail = "" if ok else f"lost points in {[t for t, v in lost.items() if v]}"
-        else:
-            others = [t for t, v in lost.items() if v and t != task]
-            ok = lost[task] > 0 and not others
-            detail = "" if ok else (f"also cost points in {others}" if others else "got full marks")
-        out.append((sid, task, kind, why, ok, detail))
-    return out
+    """Verdicts [(student, task, kind, why, ok, detail)] (see mutation_plan.judge): a wrong answer or a breaker
+    loses points in its task and in no task holding a correct answer; a correct answer gets every point."""
+    return mutation_plan.judge(made, cells, source_nb)
 
 
 def table(assignment, verdicts):
-    """Rows 'task  wrong caught/total  correct accepted/total' for one assignment."""
-    stats = collections.defaultdict(lambda: [0, 0, 0, 0])
+    """Rows 'task  wrong caught/total  correct accepted/total  breakers ok/total' for one assignment."""
+    stats = collections.defaultdict(lambda: [0] * 6)
     for _, task, kind, _, ok, _ in verdicts:
-        s = stats[task]
-        if kind == "wrong":
-            s[0] += ok
-            s[1] += 1
-        else:
-            s[2] += ok
-            s[3] += 1
-    return [f"{assignment:22s}{task:24s}{f'{s[0]}/{s[1]}':>8s}{f'{s[2]}/{s[3]}':>10s}" for task, s in stats.items()]
+        i = {"wrong": 0, "correct": 2}.get(kind, 4)
+        stats[task][i] += ok
+        stats[task][i + 1] += 1
+    return [f"{assignment:22s}{task:24s}{f'{s[0]}/{s[1]}':>8s}{f'{s[2]}/{s[3]}':>10s}{f'{s[4]}/{s[5]}':>10s}"
+            for task, s in stats.items()]
 
 
-def grade(assignment, base):
+HEADER = f"{'assignment':22s}{'task':24s}{'wrong':>8s}{'correct':>10s}{'breakers':>10s}"
+
+
+def grade(assignment, base, alone=False):
     """Generate, submit the catalogue, autograde (real nbgrader) in ``base/assignment``; return verdicts."""
     import shutil
     import subprocess
@@ -121,7 +108,7 @@ def grade(assignment, base):
     run = lambda *a: subprocess.run([sys.executable, "-m", "nbgrader", *a], cwd=course, env=env,  # noqa: E731
                                     capture_output=True, text=True, timeout=1800)
     run("generate_assignment", assignment, "--force")
-    made = make_submissions(assignment, course)
+    made = make_submissions(assignment, course, alone=alone)
     run("autograde", assignment, "--force")
     cells = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -132,16 +119,17 @@ def grade(assignment, base):
                 continue
             cells[sid] = {g.name: (g.score, g.max_score) for g in nb.grades}
     source_nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    print(f"{assignment}: {len(made)} submissions for {len(catalogue(assignment))} catalogue answers")
     return judge(assignment, made, cells, source_nb)
 
 
 if __name__ == "__main__":
     import tempfile
 
-    failed = 0
-    for name in sys.argv[1:]:
-        verdicts = grade(name, tempfile.mkdtemp(prefix="dlbook-mutation-"))
-        print(f"{'assignment':22s}{'task':24s}{'wrong':>8s}{'correct':>10s}")
+    failed, alone = 0, "--alone" in sys.argv
+    for name in [a for a in sys.argv[1:] if a != "--alone"]:
+        verdicts = grade(name, tempfile.mkdtemp(prefix="dlbook-mutation-"), alone=alone)
+        print(HEADER)
         print("\n".join(table(name, verdicts)))
         for sid, task, kind, why, ok, detail in verdicts:
             if not ok:

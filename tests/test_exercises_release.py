@@ -24,7 +24,8 @@ ASSIGNMENTS = generate_release.assignments()
 EXPECTED = ["ch01_perceptron", "ch02_mlp", "ch03_loss_gd", "ch04_backprop", "ch05_optimizers",
             "ch06_regularization", "ch07_cnn", "ch08_rnn", "ch09_lstm_gru", "ch10_attention", "ch11_transfer",
             "ch12_modern_cnn", "ch13_detection", "ch14_tokens_embeddings",
-            "ch15_seq2seq", "ch16_text_pretraining", "ch17_autoencoders"]
+            "ch15_seq2seq", "ch16_text_pretraining", "ch17_autoencoders",
+            "ch18_vae_gan", "ch19_diffusion", "ch20_rl"]
 SECRET_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 

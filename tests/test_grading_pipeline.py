@@ -2,13 +2,21 @@
 
 For every assignment in exercises/source (in its own temporary copy of the course, with a short per-cell
 timeout): generate_assignment, submit the fake students of exercises/fake_students.py (solution, untouched,
-tampered, infinite_loop, kernel_kill, invalid_nb, partial), run ONE `nbgrader autograde <assignment>` for all
-of them, generate_feedback, export to CSV, and assert every score from the CSV and the gradebook.
+tampered, infinite_loop, kernel_kill, invalid_nb, partial) and the mutation catalogue (exercises/mutants/,
+planned by exercises/mutation_plan.py), run ONE `nbgrader autograde <assignment>` for all of them,
+generate_feedback, export to CSV, and assert every score from the CSV and the gradebook.
 Assignments are graded two at a time (DLBOOK_GRADING_WORKERS, default 2). Every subprocess has a timeout.
 
-The infinite_loop student costs a full cell timeout and proves nbgrader's timeout handling, which does not depend
-on the assignment: it is submitted to the first and the last assignment only (LOOPED); every other hostile and
-honest student, and the whole mutation catalogue, goes to every assignment.
+What is proven, per assignment, by real grading: (a) every catalogue answer is graded; every wrong one loses
+points in its task, every correct one gets full marks in its task; (b) "one bug costs one task": each task but
+the last, broken on purpose (its stub; its stub returning NaN), costs no point in any other task, and no wrong
+answer costs points in a task that holds a correct answer; (c) the fake students get exactly their scores.
+The catalogue answers of different tasks share submissions (~2.3x fewer kernel runs than one per answer);
+exercises/mutation_plan.py explains why a shared submission proves what one submission per answer proved.
+
+The students whose behaviour does not depend on the assignment (fake_students.ASSIGNMENT_INDEPENDENT:
+infinite_loop, which costs a full cell timeout, and kernel_kill) go to the first and the last assignment only
+(LOOPED); every other hostile and honest student goes to every assignment.
 """
 import concurrent.futures
 import csv
@@ -31,12 +39,13 @@ sys.path.insert(0, str(EXERCISES))
 import fake_students  # noqa: E402
 import generate_release  # noqa: E402
 import mutation  # noqa: E402
+import mutation_plan  # noqa: E402
 
 sys.path.remove(str(EXERCISES))
 
 ASSIGNMENTS = generate_release.assignments()
 STUDENTS = fake_students.STUDENTS
-LOOPED = {ASSIGNMENTS[0], ASSIGNMENTS[-1]}  # the assignments that also get the infinite_loop student
+LOOPED = {ASSIGNMENTS[0], ASSIGNMENTS[-1]}  # the assignments that also get infinite_loop and kernel_kill
 CELL_TIMEOUT = 20  # seconds per cell in the test course (the real course uses 120); 10 flaked under load
 UNGRADABLE = ("kernel_kill", "invalid_nb")  # hostile notebooks that nbgrader is expected to refuse
 WORKERS = int(os.environ.get("DLBOOK_GRADING_WORKERS", "2"))
@@ -92,9 +101,10 @@ def grade_assignment(name, base):
     shutil.copytree(EXERCISES / "source" / name, course / "source" / name)
     t0 = time.perf_counter()
     nbgrader(["generate_assignment", name, "--force"], course, timeout=300)
-    students = STUDENTS if name in LOOPED else tuple(s for s in STUDENTS if s != "infinite_loop")
+    students = STUDENTS if name in LOOPED else tuple(s for s in STUDENTS
+                                                     if s not in fake_students.ASSIGNMENT_INDEPENDENT)
     expected = fake_students.make_submissions(name, course, students=students)
-    made = mutation.make_submissions(name, course)  # the catalogue of realistic answers (exercises/mutants/)
+    made = mutation.make_submissions(name, course)  # the catalogue of realistic answers, shared submissions
     t1 = time.perf_counter()
     # one autograde call for all students; bounded even if every cell of every student hit the timeout
     n_cells = sum(1 for c in nbformat.read(course / "source" / name / f"{name}.ipynb", 4).cells
@@ -130,8 +140,8 @@ def grade_assignment(name, base):
             cells[student] = {g.name: (g.score, g.max_score) for g in nb.grades}
     source_nb = nbformat.read(course / "source" / name / f"{name}.ipynb", 4)
     verdicts = mutation.judge(name, made, cells, source_nb)
-    return {"course": course, "students": students, "expected": expected, "retried": retried, "rows": rows, "cells": cells, "log": log,
-            "verdicts": verdicts,
+    return {"course": course, "students": students, "expected": expected, "retried": retried, "rows": rows,
+            "cells": cells, "log": log, "made": made, "verdicts": verdicts,
             "times": student_times(lines), "phases": {"generate": t1 - t0, "autograde": t2 - t1,
                                                     "feedback+export": t3 - t2}}
 
@@ -184,10 +194,12 @@ def pipeline(tmp_path_factory, request):
                 cols.append(f"{float(got):g}/{exp} {r['times'].get(s, 0):5.1f}s" if got != "-" else "-")
             lines.append(f"{name:22s}" + "".join(f"{c:>20s}" for c in cols) + f"{r['phases']['autograde']:13.1f}")
         lines += ["", "Mutation testing (exercises/mutants/): realistic answers per task, "
-                  "wrong ones caught (lost points in their own task only) / correct ones accepted:",
-                  f"{'assignment':22s}{'task':24s}{'wrong':>8s}{'correct':>10s}"]
+                  "wrong ones caught (lost points in their own task only) / correct ones accepted / "
+                  "breakers (stub, NaN) costing no other task:", mutation.HEADER]
         for name in sorted(done):
             lines += mutation.table(name, done[name]["verdicts"])
+        lines += ["", "Submissions graded per assignment (fake students + shared catalogue submissions): "
+                  + ", ".join(f"{n} {len(done[n]['students'])}+{len(done[n]['made'])}" for n in sorted(done))]
         for name in sorted(done):
             for student, errors in done[name]["retried"].items():
                 lines += [f"regraded once (nbgrader produced no notebook): {name}/{student}; last errors:",
@@ -262,11 +274,12 @@ def test_hostile_students_are_contained(pipeline, name):
         assert {"CellTimeoutError", "KeyboardInterrupt"} & set(errors), errors
         assert r["times"]["infinite_loop"] < CELL_TIMEOUT + 60
     # kernel killed and invalid notebook: reported as errors, nothing autograded, the others graded
-    assert re.search(rf"error processing assignment '{name}' for student 'kernel_kill'", log)
-    assert re.search(rf"error processing assignment '{name}' for student 'invalid_nb'", log)
-    assert "DeadKernelError" in log or "Kernel died" in log
-    for student in ("kernel_kill", "invalid_nb"):
+    assert ("kernel_kill" in r["students"]) == (name in LOOPED)
+    for student in set(UNGRADABLE) & set(r["students"]):
+        assert re.search(rf"error processing assignment '{name}' for student '{student}'", log)
         assert not (course / "autograded" / student / name).exists()
+    if "kernel_kill" in r["students"]:
+        assert "DeadKernelError" in log or "Kernel died" in log
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -295,12 +308,18 @@ def test_autograde_time_budget(pipeline, name):
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_mutation_catalogue(pipeline, name):
     """Every task has >= 4 realistic wrong answers, each losing points in its own task and nowhere else, and
-    >= 1 alternative correct answer with full marks (exercises/mutants/<name>.py, graded by real nbgrader)."""
+    >= 1 alternative correct answer with full marks (exercises/mutants/<name>.py, graded by real nbgrader);
+    every task but the last, broken (its stub; the stub returning NaN), costs no point in any other task."""
     r = pipeline.get(name)
     source_nb = nbformat.read(EXERCISES / "source" / name / f"{name}.ipynb", 4)
-    for task, _ in fake_students.tasks(source_nb):
-        kinds = [v[2] for v in r["verdicts"] if v[1] == task]
+    order = [task for task, _ in fake_students.tasks(source_nb)]
+    graded = [(v[1], v[2]) for v in r["verdicts"]]
+    assert sorted((t, k) for t, k, *_ in mutation.catalogue(name)) == sorted(
+        (t, k) for t, k in graded if k in mutation.KINDS), "some catalogue answers were not graded"
+    for task in order:
+        kinds = [k for t, k in graded if t == task]
         assert kinds.count("wrong") >= 4 and kinds.count("correct") >= 1, f"{name}/{task}: catalogue {kinds}"
+        assert kinds.count("stub") == (task != order[-1]), f"{name}/{task}: breakers {kinds}"
     bad = [f"{sid} ({kind}: {why}): {detail}" for sid, task, kind, why, ok, detail in r["verdicts"] if not ok]
     assert not bad, f"{name}: answers graded wrongly:\n" + "\n".join(bad)
 
@@ -327,10 +346,10 @@ def test_feedback_leaks_no_hidden_test_line(pipeline, name):
     visible = {ln.strip() for c in release.cells for ln in c.source.splitlines()}
     hidden -= visible  # a line that is also in the student's notebook is no secret
     pages = sorted((r["course"] / "feedback").glob(f"*/{name}/{name}.html"))
-    assert len(pages) >= len(r["verdicts"]), "feedback missing for some students"
+    assert len(pages) >= len(r["made"]), "feedback missing for some students"
     leaks = [(p.parent.parent.name, ln) for p in pages for ln in hidden if ln in _visible_text(p.read_text())]
     assert not leaks, f"{name}: hidden-test lines in feedback: {leaks[:5]}"
-    wrong = [sid for sid, _, kind, *_ in r["verdicts"] if kind == "wrong"]
+    wrong = list(dict.fromkeys(sid for sid, _, kind, *_ in r["verdicts"] if kind == "wrong"))
     for sid in wrong[:3]:
         text = _visible_text((r["course"] / "feedback" / sid / name / f"{name}.html").read_text())
         assert re.search(r"(AssertionError|DelegationError|\w+Error): \S", text), f"{sid}: no failure message"
@@ -348,3 +367,26 @@ def test_checksum_warnings_mean_tampering(pipeline, name):
         elif "Attribute 'checksum' for cell" in line:
             warned.add(current)
     assert warned == {"tampered"}, f"checksum warnings for {sorted(warned)}"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_mutation_plan_keeps_answers_apart(name):
+    """The shared submissions (no grading needed): each catalogue answer in exactly one submission, a task at
+    most once per submission, wrong answers never together with a correct answer or a breaker, and a
+    submission of its own for every answer that mutation_plan.impurities flags."""
+    source_nb = nbformat.read(EXERCISES / "source" / name / f"{name}.ipynb", 4)
+    release_nb = nbformat.read(EXERCISES / "release" / name / f"{name}.ipynb", 4)
+    order = [task for task, _ in fake_students.tasks(source_nb)]
+    answers = mutation.catalogue(name)
+    made = mutation_plan.plan(answers, source_nb, release_nb, order)
+    placed = sorted((t, kind, code) for slots in made.values() for t, (kind, _, code) in slots.items()
+                    if kind in mutation.KINDS)
+    assert placed == sorted((t, kind, code) for t, kind, _, code in answers)
+    ctx = mutation_plan.context(source_nb, release_nb)
+    for sid, slots in made.items():
+        kinds = {kind for kind, _, _ in slots.values()}
+        assert kinds <= {"wrong"} or "wrong" not in kinds, f"{sid} mixes {sorted(kinds)}"
+        assert sum(kind not in mutation.KINDS for kind, _, _ in slots.values()) <= 1, f"{sid}: two breakers"
+        if any(mutation_plan.impurities(code, ctx[t]) for t, (kind, _, code) in slots.items()
+               if kind in mutation.KINDS):
+            assert len(slots) == 1, f"{sid}: a flagged answer shares a submission"

@@ -113,7 +113,8 @@ STUB = {"ch01_perceptron": "perceptron_update", "ch02_mlp": "activations", "ch03
         "ch10_attention": "attention", "ch11_transfer": "replace_head",
         "ch12_modern_cnn": "residual_block", "ch13_detection": "nms", "ch14_tokens_embeddings": "bpe_merge",
         "ch15_seq2seq": "beam_search", "ch16_text_pretraining": "mlm_mask",
-        "ch17_autoencoders": "info_nce_grad"}
+        "ch17_autoencoders": "info_nce_grad", "ch18_vae_gan": "gaussian_kl",
+        "ch19_diffusion": "ddpm_loss", "ch20_rl": "reinforce"}
 
 BUGS = {  # assignment: (task, fragment of the FAIL message, code)
     "ch01_perceptron": ("perceptron_update", "perceptron_update w", '''
@@ -272,6 +273,24 @@ def info_nce(z1, z2, temperature=0.5):
     lse = m[:, 0] + np.log(np.exp(s - m).sum(axis=1))
     return float(np.mean(lse - s[np.arange(n2), (np.arange(n2) + n2 // 2) % n2]))
 '''),
+    "ch18_vae_gan": ("gan_losses", "discriminator_loss", '''
+def discriminator_loss(real_logits, fake_logits):
+    sig = lambda a: 1.0 / (1.0 + np.exp(-a))            # -log(sigmoid(-1000)) = -log(0) = inf
+    loss = -np.mean(np.log(sig(real_logits))) - np.mean(np.log(1.0 - sig(fake_logits)))
+    return float(loss), ((sig(real_logits) - 1.0) / real_logits.size, sig(fake_logits) / fake_logits.size)
+'''),
+    "ch19_diffusion": ("guided_step", "ddpm_step(x_t", '''
+def ddpm_step(x_t, t, eps_hat, betas, noise):
+    shape = (-1,) + (1,) * (np.ndim(x_t) - 1)
+    beta = betas[t].reshape(shape)
+    abar = np.cumprod(1.0 - betas)[t].reshape(shape)
+    mean = (x_t - beta / np.sqrt(1.0 - abar) * eps_hat) / np.sqrt(1.0 - beta)
+    return mean + np.sqrt(beta) * noise                 # noise also at the last step, t = 0
+'''),
+    "ch20_rl": ("advantages", "advantages", '''
+def advantages(returns, states, actions, Q, probs):
+    return np.asarray(returns, dtype=float) - Q[states, actions]   # a baseline that leaks the action
+'''),
 }
 
 DELEGATIONS = {  # assignment: (task, code that calls dlkit's version of the function the task asks for)
@@ -365,6 +384,21 @@ def ae_forward(x, params, activation="relu"):
     h = np.maximum(z, 0) if activation == "relu" else (np.tanh(z) if activation == "tanh" else z)
     x_hat, c2 = dense_forward(h, params["W2"], params["b2"])
     return float(np.mean((x_hat - x) ** 2)), x_hat, (c1, c2, z, h, x_hat, x, activation)
+'''),
+    "ch18_vae_gan": ("reparameterize", '''
+from dlkit.np.functional.vae import reparameterize_forward
+def reparameterize(mu, log_var, eps):
+    return reparameterize_forward(mu, log_var, eps)[0]
+'''),
+    "ch19_diffusion": ("schedule", '''
+from dlkit.np.functional.diffusion import alpha_bars as _dlkit_alpha_bars
+def alpha_bars(betas):
+    return _dlkit_alpha_bars(betas)
+'''),
+    "ch20_rl": ("returns", '''
+from dlkit.rl import discounted_returns as _dlkit_returns
+def discounted_returns(rewards, dones, gamma):
+    return _dlkit_returns(rewards, dones, gamma)
 '''),
 }
 

@@ -22,7 +22,8 @@ __all__ = ["check", "ASSIGNMENTS"]
 ASSIGNMENTS = ("ch01_perceptron", "ch02_mlp", "ch03_loss_gd", "ch04_backprop", "ch05_optimizers",
                "ch06_regularization", "ch07_cnn", "ch08_rnn", "ch09_lstm_gru", "ch10_attention", "ch11_transfer",
                "ch12_modern_cnn", "ch13_detection", "ch14_tokens_embeddings", "ch15_seq2seq",
-               "ch16_text_pretraining", "ch17_autoencoders")
+               "ch16_text_pretraining", "ch17_autoencoders", "ch18_vae_gan", "ch19_diffusion",
+               "ch20_rl")
 
 
 def tasks(assignment):
