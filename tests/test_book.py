@@ -19,7 +19,8 @@ ASSIGNMENTS = {
     "11_transfer_learning": "ch11_transfer", "12_modern_cnns": "ch12_modern_cnn",
     "13_detection_segmentation": "ch13_detection", "14_tokens_embeddings": "ch14_tokens_embeddings",
     "15_seq2seq_attention": "ch15_seq2seq", "16_text_classification_pretraining": "ch16_text_pretraining",
-    "17_autoencoders": "ch17_autoencoders",
+    "17_autoencoders": "ch17_autoencoders", "18_vae_gan": "ch18_vae_gan", "19_diffusion": "ch19_diffusion",
+    "20_reinforcement_learning": "ch20_rl",
 }
 # Required glossary terms -> the chapter that teaches them. Once that chapter is in the TOC, the
 # glossary entry must link into it ({doc} to the chapter, or {ref} to a label defined in it).
@@ -64,6 +65,14 @@ GLOSSARY_HOME = {
     "pretraining": "16_text_classification_pretraining",
     "autoencoder": "17_autoencoders", "latent space": "17_autoencoders",
     "self-supervised learning": "17_autoencoders", "contrastive learning": "17_autoencoders",
+    "vae": "18_vae_gan", "elbo": "18_vae_gan", "reparameterization trick": "18_vae_gan", "gan": "18_vae_gan",
+    "mode collapse": "18_vae_gan", "diffusion model": "19_diffusion", "classifier-free guidance": "19_diffusion",
+    "text-to-image": "19_diffusion",
+    "mdp": "20_reinforcement_learning", "return": "20_reinforcement_learning",
+    "value function": "20_reinforcement_learning", "bellman equation": "20_reinforcement_learning",
+    "q-learning": "20_reinforcement_learning", "policy gradient": "20_reinforcement_learning",
+    "reinforce": "20_reinforcement_learning", "baseline": "20_reinforcement_learning",
+    "actor-critic": "20_reinforcement_learning",
 }
 REQUIRED_BIB_KEYS = ["rosenblatt1958perceptron", "rumelhart1986learning", "glorot2010understanding",
                      "he2015delving", "kingma2015adam"]

@@ -188,6 +188,57 @@ def test_gan_backward_matches_tensorflow():
                                    rtol=1e-10, atol=1e-15)
 
 
+def _gan_nets(seed=3):
+    """A tiny float64 generator (2 -> 8 relu -> 2) and discriminator (2 -> 8 leaky_relu -> 1) from dlkit.np."""
+    import dlkit.np as dnp
+    dnp.set_seed(seed)
+    G = dnp.Sequential([dnp.Input((2,), dtype="float64"), dnp.layers.Dense(8, activation="relu", dtype="float64"),
+                        dnp.layers.Dense(2, dtype="float64")])
+    D = dnp.Sequential([dnp.Input((2,), dtype="float64"),
+                        dnp.layers.Dense(8, activation="leaky_relu", dtype="float64"), dnp.layers.Dense(1, dtype="float64")])
+    return G, D
+
+
+def _generator_step_grads(G, D, z):
+    """The chapter's generator step: non-saturating loss, backward through D to its input, then through G."""
+    loss, cache = gan_generator_loss_forward(D(G(z, training=True), training=True), non_saturating=True)
+    G.backward(D.backward(gan_generator_loss_backward(cache)))
+    return loss, [g.copy() for g, _ in G.grads_and_vars()]
+
+
+def test_generator_backward_through_the_discriminator_matches_tensorflow():
+    tf = pytest.importorskip("tensorflow")
+    G, D = _gan_nets()
+    z = np.random.default_rng(4).standard_normal((7, 2))
+    loss, grads = _generator_step_grads(G, D, z)
+    g_w = [tf.Variable(w) for w in G.get_weights()]
+    d_w = [tf.constant(w) for w in D.get_weights()]
+    with tf.GradientTape() as tape:
+        fake = tf.matmul(tf.nn.relu(tf.matmul(z, g_w[0]) + g_w[1]), g_w[2]) + g_w[3]
+        pre = tf.matmul(fake, d_w[0]) + d_w[1]
+        logits = tf.matmul(tf.maximum(pre, 0.2 * pre), d_w[2]) + d_w[3]  # leaky ReLU; tf.nn's alpha is float32
+        ref = tf.reduce_mean(-tf.math.log_sigmoid(logits))
+    assert abs(loss - float(ref)) < 1e-12
+    for g, gt in zip(grads, tape.gradient(ref, g_w)):
+        np.testing.assert_allclose(g, gt.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_generator_backward_through_the_discriminator_central_differences():
+    G, D = _gan_nets(seed=3)
+    z = np.random.default_rng(4).standard_normal((5, 2))
+    _, grads = _generator_step_grads(G, D, z)
+    g_w, d_w = G.get_weights(), D.get_weights()
+
+    def loss_of(weights):  # an independent NumPy forward pass: G, D and the non-saturating loss
+        fake = np.maximum(z @ weights[0] + weights[1], 0) @ weights[2] + weights[3]
+        pre = fake @ d_w[0] + d_w[1]
+        return np.mean(np.logaddexp(0, -(np.where(pre > 0, pre, 0.2 * pre) @ d_w[2] + d_w[3])))
+
+    for i, w in enumerate(g_w):
+        num = eval_numerical_gradient(lambda v, i=i: loss_of(g_w[:i] + [v] + g_w[i + 1:]), w.copy())
+        assert scaled_rel_error(grads[i], num) < 1e-6, i
+
+
 # ---------------------------------------------------------------- bad input
 def test_bad_input_names_the_argument():
     mu, log_var, eps = _gaussian()
